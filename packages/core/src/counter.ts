@@ -1,0 +1,59 @@
+import { BaseMetric, fmt, Series, type ErrorSink, type ExpositionFormat, type MetricParams, type MetricSample } from './metric.js'
+
+/** One labelled series of a counter. */
+export class CounterSeries extends Series {
+  value = 0
+  constructor(labelValues: readonly string[], labelText: string, private readonly onError: ErrorSink) {
+    super(labelValues, labelText)
+  }
+
+  /** Adds `amount` (default 1). A negative or NaN amount is dropped and reported, never thrown. */
+  inc(amount = 1): void {
+    if (amount >= 0) this.value += amount
+    else this.onError(new RangeError(`counter increment must be >= 0 (got ${amount})`))
+  }
+}
+
+/** A monotonically increasing counter; name it with a `_total` suffix. */
+export class Counter<L extends string = string> extends BaseMetric<CounterSeries> {
+  readonly type = 'counter' as const
+  private prefixes = new WeakMap<CounterSeries, string>()
+
+  constructor(params: MetricParams) {
+    super(params)
+    this.initSingle()
+  }
+
+  /** Increments the series for a label object (convenience; hot paths cache `labels(...)`). */
+  inc(labels?: Partial<Record<L, string | number>>, amount = 1): void {
+    this.with(labels).inc(amount)
+  }
+
+  protected override familyName(format: ExpositionFormat): string {
+    return format === 'openmetrics' && this.name.endsWith('_total') ? this.name.slice(0, -6) : this.name
+  }
+
+  protected createSeries(labelValues: readonly string[], labelText: string): CounterSeries {
+    return new CounterSeries(labelValues, labelText, this.onError)
+  }
+
+  protected resetSeries(s: CounterSeries): void {
+    s.value = 0
+  }
+
+  protected sample(s: CounterSeries, labels: Record<string, string>, out: MetricSample[]): void {
+    out.push({ labels, value: s.value })
+  }
+
+  protected writeSeries(s: CounterSeries, format: ExpositionFormat): string {
+    let prefix = this.prefixes.get(s)
+    if (prefix === undefined) {
+      const sampleName = format === 'openmetrics' ? `${this.familyName(format)}_total` : this.name
+      prefix = `${sampleName}${this.braces(s.labelText)} `
+      // The prefix depends on the format only through the sample name, which is the same for
+      // names ending in _total (the catalog's rule), so one cache serves both formats.
+      if (sampleName === this.name) this.prefixes.set(s, prefix)
+    }
+    return `${prefix}${fmt(s.value)}\n`
+  }
+}

@@ -1,0 +1,238 @@
+import { escapeHelp, escapeLabelValue, formatValue } from './escape.js'
+
+/** A label value as accepted by `labels()`; numbers are turned into strings. */
+export type LabelValue = string | number
+
+/** The two text exposition formats. */
+export type ExpositionFormat = 'prometheus' | 'openmetrics'
+
+/** One sample in prom-client's JSON shape (what `get()` returns, and what the cluster aggregator sums). */
+export interface MetricSample {
+  labels: Record<string, string | number>
+  value: number
+  metricName?: string
+}
+
+/** A metric in prom-client's JSON shape. */
+export interface MetricSnapshot {
+  name: string
+  help: string
+  type: 'counter' | 'gauge' | 'histogram'
+  aggregator: 'sum'
+  values: MetricSample[]
+}
+
+/** Called with an error a metric caught instead of throwing (NaN observations, failing collectors). */
+export type ErrorSink = (error: unknown) => void
+
+/** Marks our metrics so exposition can take the fast path even across two copies of this package. */
+export const OWN_METRIC = Symbol.for('@intervai/metrics-core.metric')
+
+/** What every metric definition has. */
+export interface MetricDefinition<L extends string = string> {
+  /** Metric name, without the prefix (added by `createMetrics({ prefix })`). */
+  name: string
+  /** HELP text. */
+  help: string
+  /** Label names, in the order `labels(...)` takes values. @default [] */
+  labelNames?: readonly L[]
+}
+
+/** Internal construction parameters shared by the three metric types. */
+export interface MetricParams {
+  name: string
+  help: string
+  labelNames: readonly string[]
+  constLabels: Readonly<Record<string, string>>
+  onError: ErrorSink
+}
+
+/** The part of a series every type shares: its label values and the escaped label text. */
+export abstract class Series {
+  /** `name="value",...` for this series, escaped, constant labels first; '' when it has none. */
+  readonly labelText: string
+  constructor(readonly labelValues: readonly string[], labelText: string) {
+    this.labelText = labelText
+  }
+}
+
+type Node<S> = Map<string, Node<S> | S>
+
+/**
+ * Storage shared by Counter, Gauge and Histogram: series found by walking one Map per label
+ * (so crafted values can never merge two series), iterated in creation order for exposition.
+ */
+export abstract class BaseMetric<S extends Series> {
+  readonly [OWN_METRIC] = true
+  readonly name: string
+  readonly help: string
+  readonly labelNames: readonly string[]
+  readonly constLabels: Readonly<Record<string, string>>
+  readonly aggregator = 'sum' as const
+  abstract readonly type: 'counter' | 'gauge' | 'histogram'
+  protected readonly onError: ErrorSink
+  protected readonly series = new Set<S>()
+  private readonly root: Node<S> = new Map()
+  private readonly constText: string
+  private single: S | undefined
+
+  constructor(params: MetricParams) {
+    this.name = params.name
+    this.help = params.help
+    this.labelNames = params.labelNames
+    this.constLabels = params.constLabels
+    this.onError = params.onError
+    this.constText = Object.entries(params.constLabels)
+      .map(([key, value]) => `${key}="${escapeLabelValue(value)}"`)
+      .join(',')
+  }
+
+  /** Creates the unlabelled series of a metric without labels, so it shows 0 from the start. */
+  protected initSingle(): void {
+    if (this.labelNames.length === 0) this.single = this.addSeries([])
+  }
+
+  /**
+   * The series for these label values (in `labelNames` order), created on first use.
+   * Cache the result on hot paths: a lookup walks one Map per label.
+   */
+  labels(...values: LabelValue[]): S {
+    const count = this.labelNames.length
+    if (count === 0) return this.single as S
+    if (values.length !== count) {
+      throw new TypeError(`metric "${this.name}" takes ${count} label values (${this.labelNames.join(', ')}), got ${values.length}`)
+    }
+    let node = this.root
+    for (let i = 0; i < count - 1; i++) {
+      const key = String(values[i])
+      let next = node.get(key) as Node<S> | undefined
+      if (next === undefined) {
+        next = new Map()
+        node.set(key, next)
+      }
+      node = next
+    }
+    const last = String(values[count - 1])
+    let found = node.get(last) as S | undefined
+    if (found === undefined) {
+      found = this.addSeries(values.map(String))
+      node.set(last, found)
+    }
+    return found
+  }
+
+  /** The series for a label object (keys from `labelNames` only; missing ones are ''). */
+  with(labels: Partial<Record<string, LabelValue>> = {}): S {
+    return this.labels(...this.labelNames.map((name) => labels[name] ?? ''))
+  }
+
+  /** Removes one series; returns whether it existed. */
+  remove(...values: LabelValue[]): boolean {
+    const count = this.labelNames.length
+    if (count === 0 || values.length !== count) return false
+    const path: Node<S>[] = [this.root]
+    let node = this.root
+    for (let i = 0; i < count - 1; i++) {
+      const next = node.get(String(values[i])) as Node<S> | undefined
+      if (next === undefined) return false
+      path.push(next)
+      node = next
+    }
+    const last = String(values[count - 1])
+    const found = node.get(last) as S | undefined
+    if (found === undefined) return false
+    node.delete(last)
+    this.series.delete(found)
+    for (let i = count - 2; i >= 0 && (path[i + 1] as Node<S>).size === 0; i--) {
+      ;(path[i] as Node<S>).delete(String(values[i]))
+    }
+    return true
+  }
+
+  /** Removes every series whose labels match all the given pairs; returns how many. */
+  removeMatching(match: Partial<Record<string, LabelValue>>): number {
+    const pairs = Object.entries(match).map(([key, value]) => [this.labelNames.indexOf(key), String(value)] as const)
+    let removed = 0
+    for (const s of [...this.series]) {
+      if (pairs.every(([index, value]) => index >= 0 && s.labelValues[index] === value)) {
+        if (this.remove(...s.labelValues)) removed++
+      }
+    }
+    return removed
+  }
+
+  /** Removes every labelled series (an unlabelled metric keeps its one series, reset). */
+  clear(): void {
+    if (this.labelNames.length === 0) {
+      this.reset()
+      return
+    }
+    this.root.clear()
+    this.series.clear()
+  }
+
+  /** Number of series currently held. */
+  get size(): number {
+    return this.series.size
+  }
+
+  /** Resets every series to zero (prom-client's `registry.resetMetrics()` calls this). */
+  reset(): void {
+    for (const s of this.series) this.resetSeries(s)
+  }
+
+  /** Runs scrape-time collectors; a no-op except for gauges. */
+  async collect(): Promise<void> {}
+
+  /** prom-client compatible snapshot (used by `registry.metrics()` and node:cluster aggregation). */
+  async get(): Promise<MetricSnapshot> {
+    await this.collect()
+    const values: MetricSample[] = []
+    for (const s of this.series) this.sample(s, this.labelObject(s), values)
+    return { name: this.name, help: this.help, type: this.type, aggregator: 'sum', values }
+  }
+
+  /** The exposition text of this metric (HELP, TYPE and every sample), collectors already run. */
+  write(format: ExpositionFormat): string {
+    const family = this.familyName(format)
+    const help = format === 'openmetrics' ? escapeHelp(this.help).replace(/"/g, '\\"') : escapeHelp(this.help)
+    let out = `# HELP ${family} ${help}\n# TYPE ${family} ${this.type}\n`
+    for (const s of this.series) out += this.writeSeries(s, format)
+    return out
+  }
+
+  protected familyName(_format: ExpositionFormat): string {
+    return this.name
+  }
+
+  /** `{labels}` with the given extra pair appended, or '' when there are no labels at all. */
+  protected braces(labelText: string, extra = ''): string {
+    const inner = labelText && extra ? `${labelText},${extra}` : labelText || extra
+    return inner ? `{${inner}}` : ''
+  }
+
+  protected labelObject(s: S): Record<string, string> {
+    const labels: Record<string, string> = { ...this.constLabels }
+    for (let i = 0; i < this.labelNames.length; i++) labels[this.labelNames[i] as string] = s.labelValues[i] as string
+    return labels
+  }
+
+  protected abstract createSeries(labelValues: readonly string[], labelText: string): S
+  protected abstract resetSeries(s: S): void
+  protected abstract sample(s: S, labels: Record<string, string>, out: MetricSample[]): void
+  protected abstract writeSeries(s: S, format: ExpositionFormat): string
+
+  private addSeries(values: readonly string[]): S {
+    let text = this.constText
+    for (let i = 0; i < values.length; i++) {
+      if (text) text += ','
+      text += `${this.labelNames[i]}="${escapeLabelValue(values[i] as string)}"`
+    }
+    const s = this.createSeries(values, text)
+    this.series.add(s)
+    return s
+  }
+}
+
+/** Formats a value for exposition (re-exported for the writers of each type). */
+export const fmt = formatValue

@@ -1,0 +1,105 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { challengeOf, checkAuth, isAuthorized, type MetricsAuth } from './auth.js'
+import { checkNumber, checkString } from './validate.js'
+
+const PKG = '@intervai/metrics-core'
+
+/** A rendered scrape. */
+export interface Exposition {
+  contentType: string
+  body: string
+}
+
+/** Renders a scrape for an `Accept` header. */
+export type RenderFn = (accept: string | undefined) => Promise<Exposition>
+
+/** Options of a node:http handler for `/metrics`. */
+export interface HandlerOptions {
+  /** Require these credentials (bearer or basic), compared in constant time. @default none */
+  auth?: MetricsAuth
+}
+
+/** Options of the standalone metrics server. */
+export interface ServeOptions extends HandlerOptions {
+  /** TCP port; 0 picks a free one. @default 9464 */
+  port?: number
+  /** Interface to listen on. Keep the loopback default unless the port is firewalled. @default '127.0.0.1' */
+  host?: string
+  /** Path that answers with the metrics; every other path is 404. @default '/metrics' */
+  path?: string
+}
+
+/** A running standalone metrics server. */
+export interface MetricsServer {
+  readonly server: Server
+  readonly port: number
+  /** e.g. `http://127.0.0.1:9464/metrics` */
+  readonly url: string
+  close(): Promise<void>
+}
+
+/**
+ * A node:http request handler that answers GET and HEAD with the metrics (405 for other
+ * methods, 401 without the configured credentials, 500 if rendering fails).
+ */
+export function metricsHandler(render: RenderFn, options: HandlerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const auth = checkAuth(PKG, 'auth', options.auth)
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end()
+      return
+    }
+    if (auth && !isAuthorized(req.headers.authorization, auth)) {
+      res.writeHead(401, { 'www-authenticate': challengeOf(auth) }).end()
+      return
+    }
+    render(req.headers.accept).then(
+      ({ contentType, body }) => {
+        res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) })
+        res.end(req.method === 'HEAD' ? undefined : body)
+      },
+      () => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' })
+        res.end('metrics rendering failed\n')
+      },
+    )
+  }
+}
+
+/** Starts a standalone HTTP server that serves only the metrics. */
+export async function serveMetrics(render: RenderFn, options: ServeOptions = {}): Promise<MetricsServer> {
+  const port = checkNumber(PKG, 'port', options.port, 9464, 0, 65535)
+  const host = checkString(PKG, 'host', options.host, '127.0.0.1')
+  const path = checkString(PKG, 'path', options.path, '/metrics')
+  if (!path.startsWith('/')) throw new TypeError(`${PKG}: option "path" must start with "/" (got ${JSON.stringify(path)})`)
+  const handle = metricsHandler(render, { auth: options.auth })
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/'
+    const query = url.indexOf('?')
+    if ((query === -1 ? url : url.slice(0, query)) !== path) {
+      res.writeHead(404).end()
+      return
+    }
+    handle(req, res)
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const bound = (server.address() as AddressInfo).port
+  const shownHost = host.includes(':') ? `[${host}]` : host
+  return {
+    server,
+    port: bound,
+    url: `http://${shownHost}:${bound}${path}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()))
+        server.closeAllConnections()
+      }),
+  }
+}
