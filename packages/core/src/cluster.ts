@@ -111,7 +111,7 @@ export function clusterAggregator(options: ClusterAggregatorOptions = {}): Clust
   const render = async (accept?: string): Promise<Exposition> => {
     const answers = await gather()
     const format = negotiateFormat(accept)
-    const registry = AggregatorRegistry.aggregate<RegistryContentType>(answers.flat() as object[])
+    const registry = AggregatorRegistry.aggregate<RegistryContentType>(answers as object[])
     return { contentType: contentTypeOf(format), body: await renderRegistry(registry, format) }
   }
 

@@ -36,13 +36,13 @@ export async function renderRegistry(
 ): Promise<string> {
   const all = registry.getMetricsAsArray() as unknown as AnyMetric[]
   const defaults = ((registry as unknown as { _defaultLabels?: Record<string, string> })._defaultLabels) ?? {}
+  // Collect everything before writing anything, so failures counted during collection show up
+  // in this same scrape.
+  await Promise.all(all.map((metric) => (isOwn(metric) ? metric.collect() : undefined)))
   const parts = await Promise.all(
     all.map(async (metric) => {
       try {
-        if (isOwn(metric)) {
-          await metric.collect()
-          return metric.write(format)
-        }
+        if (isOwn(metric)) return metric.write(format)
         return writeSnapshot((await metric.get()) as Snapshot, format, defaults)
       } catch (error) {
         onError(error)
