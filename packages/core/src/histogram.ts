@@ -1,5 +1,8 @@
 import { BaseMetric, fmt, Series, type ErrorSink, type ExpositionFormat, type MetricParams, type MetricSample } from './metric.js'
 
+/** Bucket counts are mostly small integers: their text, made once. */
+const SMALL_INTS = Array.from({ length: 1024 }, (_, i) => String(i))
+
 /** One labelled series of a histogram: a count per bucket, the sum and the count. */
 export class HistogramSeries extends Series {
   /** Non-cumulative counts; the last slot is the +Inf bucket. */
@@ -8,6 +11,8 @@ export class HistogramSeries extends Series {
   count = 0
   /** Cached exposition line starts: one per bucket, then _sum, then _count. */
   lines: string[] | undefined
+  /** This series' exposition text as of the last scrape; cleared by every observation. */
+  text: string | undefined
 
   constructor(
     labelValues: readonly string[],
@@ -32,6 +37,7 @@ export class HistogramSeries extends Series {
     ;(this.counts[i] as number)++
     this.sum += value
     this.count++
+    this.text = undefined
   }
 
   /** Starts a timer; the returned function observes the elapsed seconds and returns them. */
@@ -78,6 +84,7 @@ export class Histogram<L extends string = string> extends BaseMetric<HistogramSe
     s.counts.fill(0)
     s.sum = 0
     s.count = 0
+    s.text = undefined
   }
 
   protected sample(s: HistogramSeries, labels: Record<string, string>, out: MetricSample[]): void {
@@ -92,15 +99,24 @@ export class Histogram<L extends string = string> extends BaseMetric<HistogramSe
   }
 
   protected writeSeries(s: HistogramSeries, _format: ExpositionFormat): string {
+    // Histogram lines read the same in both formats, so one cached text serves every scrape
+    // until the series is observed again; a scrape re-formats only the series that changed.
+    return s.text ?? (s.text = this.formatSeries(s))
+  }
+
+  private formatSeries(s: HistogramSeries): string {
     const lines = s.lines ?? (s.lines = this.lineStarts(s.labelText))
     const counts = s.counts
-    let out = ''
+    const n = counts.length
+    // join() builds a flat string in one pass; += would leave a tree that every scrape walks.
+    const parts: (string | number)[] = []
     let cumulative = 0
-    for (let i = 0; i < counts.length; i++) {
+    for (let i = 0; i < n; i++) {
       cumulative += counts[i] as number
-      out += `${lines[i]}${cumulative}\n`
+      parts.push(lines[i] as string, cumulative < SMALL_INTS.length ? (SMALL_INTS[cumulative] as string) : fmt(cumulative), '\n')
     }
-    return `${out}${lines[counts.length]}${fmt(s.sum)}\n${lines[counts.length + 1]}${s.count}\n`
+    parts.push(lines[n] as string, fmt(s.sum), '\n', lines[n + 1] as string, s.count, '\n')
+    return parts.join('')
   }
 
   private lineStarts(labelText: string): string[] {
