@@ -1,1 +1,17 @@
-export const placeholder = true
+export { prometheusRules, ruleGroups } from './rules.js'
+export type { AlertingRule, PrometheusRules, RuleGroup } from './rules.js'
+export { resolveAlertOptions, defaultThresholds, thresholdKinds } from './options.js'
+export type {
+  AlertForDurations,
+  AlertOptions,
+  AlertThresholds,
+  AlertWindows,
+  ResolvedAlertOptions,
+  Severity,
+  ThresholdKind,
+} from './options.js'
+export { definedMetricNames } from './metric-names.js'
+export { promtoolTests, promtoolFiles } from './promtool.js'
+export type { PromtoolTests } from './promtool.js'
+export { grafanaDashboard } from './dashboard.js'
+export type { BusinessPanel, DashboardOptions, GrafanaDashboard, GrafanaPanel } from './dashboard.js'

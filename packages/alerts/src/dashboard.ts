@@ -1,0 +1,413 @@
+import { checkObject, checkString, optionError } from '@intervai/metrics-core'
+import { prefixedNames } from './metric-names.js'
+import { resolveAlertOptions, type AlertOptions, type ResolvedAlertOptions, type Severity } from './options.js'
+import { by, selector } from './promql.js'
+
+const PKG = '@intervai/metrics-alerts'
+
+/** A panel of the business metrics row: the app's own metrics. */
+export interface BusinessPanel {
+  /** Panel title. */
+  title: string
+  /** The PromQL expression, used as written (add the prefix and selector yourself). */
+  expr: string
+  /**
+   * Legend format, e.g. `{{outcome}}`.
+   * @default '' (Grafana's default legend)
+   */
+  legend?: string
+  /**
+   * Grafana unit id, e.g. `short`, `ops`, `s`, `percentunit`.
+   * @default 'short'
+   */
+  unit?: string
+  /** Panel description (tooltip on the title). */
+  description?: string
+}
+
+/** Options of `grafanaDashboard()`: the alert options (same thresholds, windows, prefix, selector) and these. */
+export interface DashboardOptions extends AlertOptions {
+  /**
+   * Dashboard title.
+   * @default 'IntervAI service'
+   */
+  title?: string
+  /**
+   * Dashboard uid (stable, so re-importing replaces it).
+   * @default 'intervai-metrics'
+   */
+  uid?: string
+  /**
+   * Panels of the business metrics row.
+   * @default [] (the row is there, empty)
+   */
+  businessPanels?: BusinessPanel[]
+}
+
+/** A Grafana dashboard JSON model (the parts this package sets). */
+export interface GrafanaDashboard {
+  /** The `uid` option. */
+  uid: string
+  /** The `title` option. */
+  title: string
+  /** Grafana's JSON model version (39). */
+  schemaVersion: number
+  /** Rows and the timeseries panels below each. */
+  panels: GrafanaPanel[]
+  /** The `datasource` variable. */
+  templating: { list: Record<string, unknown>[] }
+  [key: string]: unknown
+}
+
+/** A row or timeseries panel of the dashboard. */
+export interface GrafanaPanel {
+  /** Unique within the dashboard. */
+  id: number
+  /** A row header or a timeseries panel. */
+  type: 'row' | 'timeseries'
+  /** Panel or row title. */
+  title: string
+  /** Position on Grafana's 24-column grid. */
+  gridPos: { h: number; w: number; x: number; y: number }
+  /** The PromQL queries of a timeseries panel. */
+  targets?: { refId: string; expr: string; legendFormat: string; datasource: typeof DATASOURCE; range: boolean }[]
+  [key: string]: unknown
+}
+
+interface PanelSpec {
+  title: string
+  description?: string
+  unit: string
+  targets: { expr: string; legend: string }[]
+  thresholds?: [Severity, number][]
+  min?: number
+  max?: number
+}
+
+const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const
+const SEVERITY_COLORS: Record<Severity, string> = { info: 'blue', warning: 'orange', critical: 'red' }
+const PANEL_WIDTH = 8
+const PANEL_HEIGHT = 8
+
+/**
+ * A Grafana dashboard with a row per area (API, WebSocket, database, quotas, system) and a row of
+ * the app's business metrics. Panels of alerted values draw the alert thresholds of the same
+ * options as lines. Every query uses the `${datasource}` variable (a Prometheus data source).
+ * A bad option throws a TypeError naming it.
+ */
+export function grafanaDashboard(options: DashboardOptions = {}): GrafanaDashboard {
+  const opts = checkObject<DashboardOptions>(PKG, 'options', options)
+  const resolved = resolveAlertOptions(opts)
+  const title = checkString(PKG, 'title', opts.title, 'IntervAI service')
+  const uid = checkString(PKG, 'uid', opts.uid, 'intervai-metrics')
+  if (uid.length > 40) throw optionError(PKG, 'uid', 'at most 40 characters (a Grafana limit)', uid)
+  const business = checkBusinessPanels(opts.businessPanels)
+
+  const rows: [string, PanelSpec[]][] = [
+    ['API', apiPanels(resolved)],
+    ['WebSocket', webSocketPanels(resolved)],
+    ['Database', databasePanels(resolved)],
+    ['Quotas', quotaPanels(resolved)],
+    ['System', systemPanels(resolved)],
+    ['Business metrics', business.map((p) => ({
+      title: p.title,
+      description: p.description,
+      unit: p.unit ?? 'short',
+      targets: [{ expr: p.expr, legend: p.legend ?? '' }],
+    }))],
+  ]
+  return {
+    uid,
+    title,
+    tags: ['intervai'],
+    timezone: 'browser',
+    editable: true,
+    graphTooltip: 1,
+    schemaVersion: 39,
+    version: 1,
+    refresh: '30s',
+    time: { from: 'now-6h', to: 'now' },
+    annotations: { list: [] },
+    templating: {
+      list: [
+        {
+          name: 'datasource',
+          label: 'Data source',
+          type: 'datasource',
+          query: 'prometheus',
+          current: {},
+          hide: 0,
+          refresh: 1,
+          regex: '',
+          options: [],
+        },
+      ],
+    },
+    panels: layout(rows),
+  }
+}
+
+function layout(rows: [string, PanelSpec[]][]): GrafanaPanel[] {
+  const panels: GrafanaPanel[] = []
+  let id = 1
+  let y = 0
+  for (const [title, specs] of rows) {
+    panels.push({ id: id++, type: 'row', title, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y }, panels: [] })
+    y += 1
+    specs.forEach((spec, i) => {
+      const x = (i % 3) * PANEL_WIDTH
+      panels.push(timeseries(id++, spec, { h: PANEL_HEIGHT, w: PANEL_WIDTH, x, y: y + Math.floor(i / 3) * PANEL_HEIGHT }))
+    })
+    y += Math.ceil(specs.length / 3) * PANEL_HEIGHT
+  }
+  return panels
+}
+
+function timeseries(id: number, spec: PanelSpec, gridPos: GrafanaPanel['gridPos']): GrafanaPanel {
+  const thresholds = [...(spec.thresholds ?? [])].sort((a, b) => a[1] - b[1])
+  return {
+    id,
+    type: 'timeseries',
+    title: spec.title,
+    ...(spec.description === undefined ? {} : { description: spec.description }),
+    datasource: DATASOURCE,
+    gridPos,
+    fieldConfig: {
+      defaults: {
+        unit: spec.unit,
+        ...(spec.min === undefined ? {} : { min: spec.min }),
+        ...(spec.max === undefined ? {} : { max: spec.max }),
+        color: { mode: 'palette-classic' },
+        custom: {
+          drawStyle: 'line',
+          lineWidth: 1,
+          fillOpacity: 10,
+          showPoints: 'never',
+          spanNulls: false,
+          thresholdsStyle: { mode: thresholds.length > 0 ? 'line' : 'off' },
+        },
+        thresholds: {
+          mode: 'absolute',
+          steps: [
+            { color: 'green', value: null },
+            ...thresholds.map(([severity, value]) => ({ color: SEVERITY_COLORS[severity], value })),
+          ],
+        },
+      },
+      overrides: [],
+    },
+    options: {
+      legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
+      tooltip: { mode: 'multi', sort: 'desc' },
+    },
+    targets: spec.targets.map((t, i) => ({
+      refId: String.fromCharCode(65 + i),
+      datasource: DATASOURCE,
+      expr: t.expr,
+      legendFormat: t.legend,
+      range: true,
+    })),
+  }
+}
+
+function levels(levels: Partial<Record<Severity, number>>): [Severity, number][] {
+  return (Object.entries(levels) as [Severity, number][]).filter(([, v]) => v !== undefined)
+}
+
+function legendOf(labels: readonly string[]): string {
+  return labels.map((l) => `{{${l}}}`).join(' ') || '__auto'
+}
+
+function apiPanels(o: ResolvedAlertOptions): PanelSpec[] {
+  const n = prefixedNames(o.prefix).http
+  const { selector: sel, groupBy: g } = o
+  const w = o.windows.rate
+  const count = `${n.requestDuration}_count`
+  const requests = `sum ${by(g)} (rate(${selector(count, sel)}[${w}]))`
+  const errors = `sum ${by(g)} (rate(${selector(count, sel, 'status_code=~"5.."')}[${w}]))`
+  const quantile = (q: number): string =>
+    `histogram_quantile(${q}, sum ${by([...g, 'le'])} (rate(${selector(`${n.requestDuration}_bucket`, sel)}[${w}])))`
+  return [
+    { title: 'Requests per second by route', unit: 'reqps', targets: [{ expr: `sum by (route) (rate(${selector(count, sel)}[${w}]))`, legend: '{{route}}' }] },
+    {
+      title: 'Error rate (5xx / all)',
+      description: 'Share of requests answered with a 5xx status; lines at the alert thresholds.',
+      unit: 'percentunit',
+      min: 0,
+      targets: [{ expr: `(${errors} or ${requests} * 0) / (${requests} > 0)`, legend: legendOf(g) }],
+      thresholds: levels(o.thresholds.apiErrorRatio),
+    },
+    {
+      title: 'Latency p95 / p99',
+      unit: 's',
+      min: 0,
+      targets: [
+        { expr: quantile(0.95), legend: `p95 ${legendOf(g)}` },
+        { expr: quantile(0.99), legend: `p99 ${legendOf(g)}` },
+      ],
+      thresholds: levels(o.thresholds.apiLatencyP95Seconds),
+    },
+    { title: 'Responses per second by status', unit: 'reqps', targets: [{ expr: `sum by (status_code) (rate(${selector(count, sel)}[${w}]))`, legend: '{{status_code}}' }] },
+    { title: 'Requests in flight', unit: 'short', min: 0, targets: [{ expr: `sum by (method) (${selector(n.activeRequests, sel)})`, legend: '{{method}}' }] },
+    { title: 'Handler errors per second', unit: 'short', targets: [{ expr: `sum by (route, error) (rate(${selector(n.errors, sel)}[${w}]))`, legend: '{{route}} {{error}}' }] },
+  ]
+}
+
+function webSocketPanels(o: ResolvedAlertOptions): PanelSpec[] {
+  const n = prefixedNames(o.prefix).ws
+  const { selector: sel } = o
+  const w = o.windows.rate
+  const g = [...o.groupBy, 'server']
+  const failures = `sum ${by(g)} (rate(${selector(n.connectionFailures, sel)}[${w}]))`
+  const opened = `sum ${by(g)} (rate(${selector(n.connectionsOpened, sel)}[${w}]))`
+  const failed = `(${failures} or ${opened} * 0)`
+  const s = [...o.groupBy, 'stream']
+  return [
+    { title: 'Active connections', unit: 'short', min: 0, targets: [{ expr: `sum by (server) (${selector(n.connectionsActive, sel)})`, legend: '{{server}}' }] },
+    {
+      title: 'Connection failures / attempts',
+      unit: 'percentunit',
+      min: 0,
+      targets: [{ expr: `${failed} / (((${opened} or ${failures} * 0) + ${failed}) > 0)`, legend: legendOf(g) }],
+      thresholds: levels(o.thresholds.wsFailureRatio),
+    },
+    {
+      title: 'Connections opened and failed per second',
+      unit: 'cps',
+      targets: [
+        { expr: `sum by (server) (rate(${selector(n.connectionsOpened, sel)}[${w}]))`, legend: 'opened {{server}}' },
+        { expr: `sum by (server, reason) (rate(${selector(n.connectionFailures, sel)}[${w}]))`, legend: 'failed {{server}} {{reason}}' },
+      ],
+    },
+    { title: 'Errors after the handshake per second', unit: 'short', targets: [{ expr: `sum by (server, code) (rate(${selector(n.errors, sel)}[${w}]))`, legend: '{{server}} {{code}}' }] },
+    { title: 'Messages per second', unit: 'short', targets: [{ expr: `sum by (server, direction) (rate(${selector(n.messages, sel)}[${w}]))`, legend: '{{server}} {{direction}}' }] },
+    {
+      title: 'Message size p95',
+      unit: 'bytes',
+      targets: [{ expr: `histogram_quantile(0.95, sum by (direction, le) (rate(${selector(`${n.messageSize}_bucket`, sel)}[${w}])))`, legend: '{{direction}}' }],
+    },
+    {
+      title: 'Connection duration p95',
+      unit: 's',
+      targets: [{ expr: `histogram_quantile(0.95, sum by (server, le) (rate(${selector(`${n.connectionDuration}_bucket`, sel)}[${w}])))`, legend: '{{server}}' }],
+    },
+    {
+      title: 'Average streaming duration',
+      unit: 's',
+      min: 0,
+      targets: [{
+        expr: `sum ${by(s)} (rate(${selector(`${n.streamDuration}_sum`, sel)}[${w}])) / (sum ${by(s)} (rate(${selector(`${n.streamDuration}_count`, sel)}[${w}])) > 0)`,
+        legend: legendOf(s),
+      }],
+      thresholds: levels(o.thresholds.streamDurationSeconds),
+    },
+    { title: 'Streams per second by outcome', unit: 'short', targets: [{ expr: `sum by (stream, outcome) (rate(${selector(`${n.streamDuration}_count`, sel)}[${w}]))`, legend: '{{stream}} {{outcome}}' }] },
+  ]
+}
+
+function databasePanels(o: ResolvedAlertOptions): PanelSpec[] {
+  const n = prefixedNames(o.prefix).pg
+  const { selector: sel } = o
+  const w = o.windows.rate
+  const g = [...o.groupBy, 'pool']
+  const rate = (metric: string): string => `rate(${selector(metric, sel)}[${w}])`
+  return [
+    {
+      title: 'Pool connections used / max',
+      unit: 'percentunit',
+      min: 0,
+      max: 1,
+      targets: [{
+        expr: `sum without (state) (${selector(n.poolConnections, sel, 'state="used"')}) / (${selector(n.poolMaxConnections, sel)} > 0)`,
+        legend: '{{instance}} {{pool}}',
+      }],
+      thresholds: levels(o.thresholds.dbPoolUsageRatio),
+    },
+    { title: 'Pool connections by state', unit: 'short', min: 0, targets: [{ expr: `sum by (pool, state) (${selector(n.poolConnections, sel)})`, legend: '{{pool}} {{state}}' }] },
+    { title: 'Requests waiting for a client', unit: 'short', min: 0, targets: [{ expr: `sum by (pool) (${selector(n.poolWaitingRequests, sel)})`, legend: '{{pool}}' }] },
+    {
+      title: 'Average query latency',
+      unit: 's',
+      min: 0,
+      targets: [{ expr: `sum ${by(g)} (${rate(`${n.queryDuration}_sum`)}) / (sum ${by(g)} (${rate(`${n.queryDuration}_count`)}) > 0)`, legend: legendOf(g) }],
+      thresholds: levels(o.thresholds.dbQueryLatencySeconds),
+    },
+    {
+      title: 'Query latency p95 by operation',
+      unit: 's',
+      targets: [{ expr: `histogram_quantile(0.95, sum by (pool, operation, le) (${rate(`${n.queryDuration}_bucket`)}))`, legend: '{{pool}} {{operation}}' }],
+    },
+    { title: 'Queries per second by outcome', unit: 'qps', targets: [{ expr: `sum by (pool, outcome) (${rate(`${n.queryDuration}_count`)})`, legend: '{{pool}} {{outcome}}' }] },
+    { title: 'Slow queries per second', unit: 'qps', targets: [{ expr: `sum by (pool, operation) (${rate(n.slowQueries)})`, legend: '{{pool}} {{operation}}' }] },
+    { title: 'Query errors per second', unit: 'short', targets: [{ expr: `sum by (pool, sqlstate_class) (${rate(n.queryErrors)})`, legend: '{{pool}} {{sqlstate_class}}' }] },
+    { title: 'Transactions per second', unit: 'short', targets: [{ expr: `sum by (pool, outcome) (${rate(n.transactions)})`, legend: '{{pool}} {{outcome}}' }] },
+    {
+      title: 'Client acquire wait p95',
+      unit: 's',
+      targets: [{ expr: `histogram_quantile(0.95, sum by (pool, le) (${rate(`${n.poolAcquireDuration}_bucket`)}))`, legend: '{{pool}}' }],
+    },
+    { title: 'Pool errors per second', unit: 'short', targets: [{ expr: `sum by (pool) (${rate(n.poolErrors)})`, legend: '{{pool}}' }] },
+  ]
+}
+
+function quotaPanels(o: ResolvedAlertOptions): PanelSpec[] {
+  const n = prefixedNames(o.prefix).quota
+  const g = [...o.groupBy, 'quota']
+  return [
+    {
+      title: `Quota limit hits per ${o.windows.quota}`,
+      unit: 'short',
+      min: 0,
+      targets: [{ expr: `sum ${by(g)} (increase(${selector(n.limitHits, o.selector)}[${o.windows.quota}]))`, legend: legendOf(g) }],
+      thresholds: levels(o.thresholds.quotaLimitHits),
+    },
+    {
+      title: 'Quota checks per second by outcome',
+      unit: 'short',
+      targets: [{ expr: `sum by (quota, outcome) (rate(${selector(n.checks, o.selector)}[${o.windows.rate}]))`, legend: '{{quota}} {{outcome}}' }],
+    },
+  ]
+}
+
+function systemPanels(o: ResolvedAlertOptions): PanelSpec[] {
+  const names = prefixedNames(o.prefix)
+  const n = names.system
+  const sel = o.selector
+  const ratio = (title: string, metric: string, legend: string, thresholds: [Severity, number][]): PanelSpec =>
+    ({ title, unit: 'percentunit', min: 0, max: 1, targets: [{ expr: selector(metric, sel), legend }], thresholds })
+  return [
+    ratio('CPU utilization', n.cpuUtilization, '{{instance}}', levels(o.thresholds.cpuUtilizationRatio)),
+    ratio('Memory utilization', n.memoryUtilization, '{{instance}}', levels(o.thresholds.memoryUtilizationRatio)),
+    ratio('Disk utilization', n.filesystemUtilization, '{{instance}} {{mountpoint}}', levels(o.thresholds.diskUtilizationRatio)),
+    {
+      title: 'Network bytes per second',
+      unit: 'Bps',
+      targets: [{ expr: `sum by (instance, device, direction) (rate(${selector(n.networkIo, sel)}[${o.windows.rate}]))`, legend: '{{instance}} {{device}} {{direction}}' }],
+    },
+    {
+      title: 'Instrumentation errors per second',
+      description: 'Recording failures the metrics packages caught (the app was not affected).',
+      unit: 'short',
+      targets: [{ expr: `sum by (component) (rate(${selector(names.instrumentationErrors, sel)}[${o.windows.rate}]))`, legend: '{{component}}' }],
+    },
+  ]
+}
+
+function checkBusinessPanels(value: unknown): BusinessPanel[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) throw optionError(PKG, 'businessPanels', 'an array of { title, expr }', value)
+  return value.map((panel: unknown, i) => {
+    const option = `businessPanels[${i}]`
+    const p = checkObject<BusinessPanel>(PKG, option, panel)
+    const checked: BusinessPanel = {
+      title: checkString(PKG, `${option}.title`, p.title, ''),
+      expr: checkString(PKG, `${option}.expr`, p.expr, ''),
+    }
+    if (checked.title === '') throw optionError(PKG, `${option}.title`, 'a non-empty string', p.title)
+    if (checked.expr === '') throw optionError(PKG, `${option}.expr`, 'a non-empty string', p.expr)
+    if (p.legend !== undefined) checked.legend = checkString(PKG, `${option}.legend`, p.legend, '')
+    if (p.unit !== undefined) checked.unit = checkString(PKG, `${option}.unit`, p.unit, 'short')
+    if (p.description !== undefined) checked.description = checkString(PKG, `${option}.description`, p.description, '')
+    return checked
+  })
+}

@@ -1,0 +1,78 @@
+import { stringify } from 'yaml'
+import { alertCatalog, severitiesOf, thresholdText, type Area } from './catalog.js'
+import { resolveAlertOptions, type AlertOptions, type ResolvedAlertOptions, type Severity } from './options.js'
+import { toTemplate } from './template.js'
+
+/** A Prometheus alerting rule. */
+export interface AlertingRule {
+  /** The alert name, shared by the severities of one alert. */
+  alert: string
+  /** `<measured value> > <threshold>`. */
+  expr: string
+  /** How long the condition holds before the alert fires. */
+  for: string
+  /** The `severity` label. */
+  labels: { severity: Severity }
+  /** Prometheus templates that show the measured value. */
+  annotations: { summary: string; description: string }
+}
+
+/** A Prometheus rule group: recording rules first, then the alerts that read them. */
+export interface RuleGroup {
+  /** `intervai-metrics-<area>`. */
+  name: string
+  /** Recording rules (`record`, `expr`) and alerting rules, in evaluation order. */
+  rules: ({ record: string; expr: string } | AlertingRule)[]
+}
+
+/** What `prometheusRules()` returns. */
+export interface PrometheusRules {
+  /** The rule groups, one per area (API, WebSocket, database, quota, system). */
+  groups: RuleGroup[]
+  /** The same groups as a Prometheus rule file (YAML). */
+  yaml: string
+}
+
+const GROUP_NAMES: Record<Area, string> = {
+  api: 'intervai-metrics-api',
+  websocket: 'intervai-metrics-websocket',
+  database: 'intervai-metrics-database',
+  quota: 'intervai-metrics-quota',
+  system: 'intervai-metrics-system',
+}
+
+/**
+ * The Prometheus recording and alerting rules for every alert of the IntervAI metrics: 6 critical,
+ * 7 warning and 4 info rules, each with a `severity` label, a `for` duration and summary and
+ * description annotations that show the measured value.
+ * A bad option throws a TypeError naming it.
+ */
+export function prometheusRules(options: AlertOptions = {}): PrometheusRules {
+  const groups = ruleGroups(resolveAlertOptions(options))
+  return { groups, yaml: stringify({ groups }, { lineWidth: 0 }) }
+}
+
+/** The rule groups for options already resolved. */
+export function ruleGroups(options: ResolvedAlertOptions): RuleGroup[] {
+  return alertCatalog(options).map(({ area, records, alerts }) => ({
+    name: GROUP_NAMES[area],
+    rules: [
+      ...records.map((r) => ({ record: r.record, expr: r.expr })),
+      ...alerts.flatMap((family) =>
+        severitiesOf(options, family).map(([severity, threshold]): AlertingRule => {
+          const text = thresholdText(family, threshold)
+          return {
+            alert: family.alert,
+            expr: `${family.value} > ${threshold}`,
+            for: options.for[severity],
+            labels: { severity },
+            annotations: {
+              summary: toTemplate(family.summary(text)),
+              description: toTemplate(family.description(text, severity)),
+            },
+          }
+        }),
+      ),
+    ],
+  }))
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import { defaultThresholds, prometheusRules, resolveAlertOptions } from '../src/index.js'
+
+describe('alert options', () => {
+  it('default to the thresholds of the design table', () => {
+    expect(resolveAlertOptions().thresholds).toEqual({
+      apiErrorRatio: { critical: 0.05, warning: 0.01 },
+      apiLatencyP95Seconds: { warning: 2, info: 1 },
+      wsFailureRatio: { critical: 0.1, warning: 0.01 },
+      dbPoolUsageRatio: { critical: 0.9 },
+      dbQueryLatencySeconds: { warning: 0.5, info: 0.2 },
+      cpuUtilizationRatio: { critical: 0.9, warning: 0.7 },
+      memoryUtilizationRatio: { critical: 0.9, warning: 0.8 },
+      diskUtilizationRatio: { critical: 0.95, warning: 0.8 },
+      quotaLimitHits: { info: 100 },
+      streamDurationSeconds: { info: 30 },
+    })
+  })
+
+  it('keep the defaults of the severities an override leaves out', () => {
+    const { thresholds } = resolveAlertOptions({ thresholds: { cpuUtilizationRatio: { warning: 0.6 } } })
+    expect(thresholds.cpuUtilizationRatio).toEqual({ critical: 0.9, warning: 0.6 })
+  })
+
+  it('cannot change the exported defaults', () => {
+    expect(Object.isFrozen(defaultThresholds)).toBe(true)
+  })
+
+  it('strip braces around the selector', () => {
+    expect(resolveAlertOptions({ selector: ' {job="api"} ' }).selector).toBe('job="api"')
+  })
+
+  it.each([
+    [{ prefix: 'my-app' }, 'option "prefix" must be a string matching'],
+    [{ selector: 'job=api' }, 'option "selector" must be PromQL label matchers such as job="api" (got "job=api")'],
+    [{ selector: 'job="api"} or vector(1) # {' }, 'option "selector" must be PromQL label matchers'],
+    [{ groupBy: ['le'] }, 'option "groupBy" must be label names'],
+    [{ thresholds: { apiErrorRatio: { critical: 5 } } }, 'option "thresholds.apiErrorRatio.critical" must be a finite number from 0 to 1 (got 5)'],
+    [{ thresholds: { apiErrorRatio: { warning: 0.1 } } }, 'option "thresholds.apiErrorRatio.warning" must be below thresholds.apiErrorRatio.critical (0.05) (got 0.1)'],
+    [{ thresholds: { apiErrorRatio: { info: 0.001 } } }, 'option "thresholds.apiErrorRatio.info" must be one of critical, warning (got "info")'],
+    [{ thresholds: { cpu: { critical: 0.5 } } }, 'option "thresholds.cpu" must be one of apiErrorRatio'],
+    [{ thresholds: { quotaLimitHits: { info: Number.NaN } } }, 'option "thresholds.quotaLimitHits.info" must be a finite number'],
+    [{ windows: { rate: '5 minutes' } }, 'option "windows.rate" must be a Prometheus duration such as "30s", "5m" or "1h" (got "5 minutes")'],
+    [{ windows: { rate: '0m' } }, 'option "windows.rate" must be a Prometheus duration'],
+    [{ for: { critical: 300 } }, 'option "for.critical" must be a Prometheus duration such as "30s", "5m" or "1h" (got 300)'],
+    [{ for: { page: '1m' } }, 'option "for.page" must be one of critical, warning, info (got "page")'],
+  ])('reject %j with an error naming the option', (options, message) => {
+    expect(() => prometheusRules(options as never)).toThrow(TypeError)
+    expect(() => prometheusRules(options as never)).toThrow(message)
+  })
+})
