@@ -23,7 +23,6 @@ export type GaugeCollector<L extends string> = (gauge: Gauge<L>) => void | Promi
 /** A value that goes up and down; best sampled from a live source with `onCollect`. */
 export class Gauge<L extends string = string> extends BaseMetric<GaugeSeries> {
   readonly type = 'gauge' as const
-  private readonly collectors = new Set<GaugeCollector<L>>()
   private readonly prefixes = new WeakMap<GaugeSeries, string>()
 
   constructor(params: MetricParams) {
@@ -34,27 +33,6 @@ export class Gauge<L extends string = string> extends BaseMetric<GaugeSeries> {
   /** Sets the series for a label object (convenience). */
   set(labels: Partial<Record<L, string | number>>, value: number): void {
     this.with(labels).set(value)
-  }
-
-  /**
-   * Registers a function run before every scrape to set this gauge from a live source.
-   * Several owners (one per pool, per server) can each add one. Returns the undo.
-   */
-  onCollect(collector: GaugeCollector<L>): () => void {
-    this.collectors.add(collector)
-    return () => {
-      this.collectors.delete(collector)
-    }
-  }
-
-  override async collect(): Promise<void> {
-    for (const collector of this.collectors) {
-      try {
-        await collector(this)
-      } catch (error) {
-        this.onError(error)
-      }
-    }
   }
 
   protected createSeries(labelValues: readonly string[], labelText: string): GaugeSeries {

@@ -75,6 +75,7 @@ export abstract class BaseMetric<S extends Series> {
   private readonly root: Node<S> = new Map()
   private readonly constText: string
   private single: S | undefined
+  private collectors: Set<(metric: BaseMetric<S>) => void | Promise<void>> | undefined
 
   constructor(params: MetricParams) {
     this.name = params.name
@@ -181,8 +182,29 @@ export abstract class BaseMetric<S extends Series> {
     for (const s of this.series) this.resetSeries(s)
   }
 
-  /** Runs scrape-time collectors; a no-op except for gauges. */
-  async collect(): Promise<void> {}
+  /**
+   * Registers a function run before every scrape to set this metric from a live source (a
+   * pool's counts, a kernel counter). Several owners can each add one. Returns the undo.
+   */
+  onCollect(collector: (metric: this) => void | Promise<void>): () => void {
+    const collectors = (this.collectors ??= new Set())
+    collectors.add(collector as (metric: BaseMetric<S>) => void | Promise<void>)
+    return () => {
+      collectors.delete(collector as (metric: BaseMetric<S>) => void | Promise<void>)
+    }
+  }
+
+  /** Runs the scrape-time collectors; one that throws is reported and the others still run. */
+  async collect(): Promise<void> {
+    if (this.collectors === undefined) return
+    for (const collector of this.collectors) {
+      try {
+        await collector(this)
+      } catch (error) {
+        this.onError(error)
+      }
+    }
+  }
 
   /** prom-client compatible snapshot (used by `registry.metrics()` and node:cluster aggregation). */
   async get(): Promise<MetricSnapshot> {
