@@ -7,4 +7,5 @@ export const wsMetricNames = {
   messageSize: 'ws_message_size_bytes',
   connectionDuration: 'ws_connection_duration_seconds',
   streamDuration: 'ws_stream_duration_seconds',
+  errors: 'ws_errors_total',
 } as const
