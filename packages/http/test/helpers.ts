@@ -2,53 +2,9 @@ import { Agent, request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
 import { Registry } from 'prom-client'
 import { createMetrics, type Metrics } from '@intervai/metrics-core'
+import { parseExposition, type Parsed } from '../../../test/support/exposition.js'
 
-/** One sample read back from a scrape. */
-export interface Sample {
-  name: string
-  labels: Record<string, string>
-  value: number
-}
-
-/** A scrape read back: its samples in order. */
-export interface Parsed {
-  samples: Sample[]
-}
-
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/
-const PAIR = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g
-
-/** Reads the samples of a Prometheus text or OpenMetrics scrape back (throws on a line it cannot read). */
-export function parseExposition(text: string): Parsed {
-  const samples: Sample[] = []
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue
-    const match = SAMPLE.exec(line)
-    if (!match) throw new Error(`unreadable exposition line: ${JSON.stringify(line)}`)
-    const labels: Record<string, string> = Object.create(null)
-    for (const [, key, value] of (match[2] ?? '').matchAll(PAIR)) {
-      labels[key as string] = (value as string).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c))
-    }
-    samples.push({ name: match[1] as string, labels, value: Number(match[3]) })
-  }
-  return { samples }
-}
-
-/** The value of the one sample with this name and exactly these labels (undefined when absent). */
-export function valueOf(parsed: Parsed, name: string, labels: Record<string, string>): number | undefined {
-  const wanted = Object.entries(labels)
-  const found = parsed.samples.filter(
-    (s) => s.name === name && Object.keys(s.labels).length === wanted.length && wanted.every(([k, v]) => s.labels[k] === v),
-  )
-  if (found.length > 1) throw new Error(`${found.length} samples match ${name} ${JSON.stringify(labels)}`)
-  return found[0]?.value
-}
-
-/** Sum of every sample with this name whose labels include the given pairs. */
-export function sumOf(parsed: Parsed, name: string, labels: Record<string, string> = {}): number {
-  const wanted = Object.entries(labels)
-  return parsed.samples.filter((s) => s.name === name && wanted.every(([k, v]) => s.labels[k] === v)).reduce((a, s) => a + s.value, 0)
-}
+export { parseExposition, sumOf, valueOf, type Parsed, type Sample } from '../../../test/support/exposition.js'
 
 /** Metric names as the tests read them (no prefix). */
 export const DURATION = 'http_server_request_duration_seconds'
