@@ -1,18 +1,29 @@
 import { IncomingMessage, type ServerResponse } from 'node:http'
 
 /**
- * Calls `done` once, when the request is over, whatever the outcome.
+ * Calls `done` exactly once, when the request is over, whatever the outcome.
  *
- * On node:http the request's `close` is the one event Node emits exactly once in every
- * outcome: after the response ends, when the client hangs up mid-request, and for pipelined
- * requests dropped with their socket (whose responses never emit anything). So one listener
- * gives one finish, with no `onResponse`/`onRequestAbort` pair to reconcile.
- * Other request objects (Fastify's `inject`, HTTP/2 compatibility) close their response
- * instead, so there the response's `close` is used.
+ * The response's `close` comes after the response was sent, and when the client hangs up
+ * first. It never comes for a pipelined request still queued behind another when its socket
+ * dies: that one only sees its request's `close`. The request's `close` alone is no signal,
+ * though: Node emits it as soon as the body has been read, long before a slow handler
+ * answers. So the request's `close` finishes only when the socket is gone.
+ * Fastify's `inject` has no socket: there the response's `close` is enough.
  */
 export function onRequestDone(req: object, res: ServerResponse, done: () => void): void {
-  if (req instanceof IncomingMessage) req.on('close', done)
-  else res.on('close', done)
+  let pending = true
+  const finish = (): void => {
+    if (pending) {
+      pending = false
+      done()
+    }
+  }
+  res.once('close', finish)
+  if (req instanceof IncomingMessage) {
+    req.once('close', () => {
+      if (req.socket === null || req.socket.destroyed) finish()
+    })
+  }
 }
 
 /**

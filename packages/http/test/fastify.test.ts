@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify'
-import type { AddressInfo } from 'node:net'
+import { connect, type AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMetrics, type Metrics } from '@intervai/metrics-core'
 import { fastifyHttpMetrics, UNMATCHED_ROUTE } from '../src/index.js'
@@ -49,6 +49,59 @@ function threeRoutes(app: FastifyInstance): void {
 }
 
 describe('fastifyHttpMetrics on a listening server', () => {
+  it('records pipelined requests dropped with their socket once each, as 499, and ends with 0 in flight', async () => {
+    // The queued requests' responses never emit close: only their request's close tells they ended.
+    const metrics = freshMetrics()
+    let entered = 0
+    const app = await appWith(metrics, (a) => {
+      a.get('/queued/:n', async () => {
+        entered++
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        return { ok: true }
+      })
+    })
+    const { port } = await listen(app)
+    const socket = connect(port, '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', resolve))
+    socket.write([1, 2, 3].map((n) => `GET /queued/${n} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''))
+    await until(() => entered === 3)
+    socket.destroy()
+    await until(async () => sumOf(await scrape(metrics), COUNT) === 3)
+    const parsed = await scrape(metrics)
+    expect(valueOf(parsed, COUNT, { method: 'GET', route: '/queued/:n', status_code: '499' })).toBe(3)
+    expect(valueOf(parsed, ACTIVE, { method: 'GET' })).toBe(0)
+  })
+
+  it('records slow answers to requests with a body under their status, not as 499', async () => {
+    // Regression: the request's close event fires once its body is read, before a slow handler answers.
+    const metrics = freshMetrics()
+    const app = await appWith(metrics, (a) => {
+      a.post('/slow', async (_request, reply) => {
+        await new Promise((resolve) => setTimeout(resolve, 30))
+        return reply.code(201).send({ ok: true })
+      })
+      a.get('/slow', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 30))
+        return { ok: true }
+      })
+    })
+    const { base } = await listen(app)
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const res = i % 2 === 0 ? await fetch(`${base}/slow`, { method: 'POST', body: JSON.stringify({ i }), headers: { 'content-type': 'application/json' } }) : await fetch(`${base}/slow`)
+        await res.arrayBuffer()
+        return res.status
+      }),
+    )
+    expect(statuses.filter((status) => status === 201)).toHaveLength(10)
+    await until(async () => sumOf(await scrape(metrics), COUNT) === 20)
+    const parsed = await scrape(metrics)
+    expect(valueOf(parsed, COUNT, { method: 'POST', route: '/slow', status_code: '201' })).toBe(10)
+    expect(valueOf(parsed, COUNT, { method: 'GET', route: '/slow', status_code: '200' })).toBe(10)
+    expect(sumOf(parsed, COUNT, { status_code: '499' })).toBe(0)
+    expect(valueOf(parsed, ACTIVE, { method: 'POST' })).toBe(0)
+  })
+
   it('records exactly the statuses the client received for 10,000 requests at concurrency 100, and ends with 0 in flight', async () => {
     const metrics = freshMetrics()
     const app = await appWith(metrics, threeRoutes)
