@@ -364,3 +364,68 @@ describe('fastifyHttpMetrics expose', () => {
     expect(sumOf(await scrape(metrics), COUNT)).toBe(0)
   })
 })
+
+describe('fastifyHttpMetrics for requests their route handler never sees', () => {
+  it('records 401 and 429 sent by app hooks, 400 from validation and 404 under their route, listening and with inject', async () => {
+    const metrics = freshMetrics()
+    const app = await appWith(metrics, (a) => {
+      a.addHook('onRequest', async (request, reply) => {
+        if (request.headers.authorization === undefined) return reply.code(401).send('no')
+        if (request.headers['x-over-quota'] === 'yes') return reply.code(429).send('slow down')
+      })
+      a.get('/items/:id', { schema: { params: { type: 'object', properties: { id: { type: 'integer' } } } } }, async () => 'item')
+    })
+    const { base } = await listen(app)
+    const auth = { authorization: 'Bearer x' }
+    const sent: [string, Record<string, string>][] = [
+      ['/items/1', {}],
+      ['/items/2', { ...auth, 'x-over-quota': 'yes' }],
+      ['/items/abc', auth],
+      ['/items/3?x=1', auth],
+      ['/nowhere/at/all', auth],
+    ]
+    const statuses = []
+    for (const [path, headers] of sent) {
+      const res = await fetch(`${base}${path}`, { headers })
+      await res.arrayBuffer()
+      statuses.push(res.status)
+    }
+    expect(statuses).toEqual([401, 429, 400, 200, 404])
+    expect((await app.inject({ url: '/items/4', headers: { ...auth, 'x-over-quota': 'yes' } })).statusCode).toBe(429)
+    expect((await app.inject('/items/5')).statusCode).toBe(401)
+    await until(async () => sumOf(await scrape(metrics), COUNT) === 7)
+    const parsed = await scrape(metrics)
+    expect(sorted(countsOf(parsed))).toEqual([
+      ['GET /items/:id 200', 1],
+      ['GET /items/:id 400', 1],
+      ['GET /items/:id 401', 2],
+      ['GET /items/:id 429', 2],
+      [`GET ${UNMATCHED_ROUTE} 404`, 1],
+    ])
+    expect(valueOf(parsed, ACTIVE, { method: 'GET' })).toBe(0)
+  })
+
+  it('records a parametric route declared before the plugin under its template', async () => {
+    const metrics = freshMetrics()
+    const app = Fastify()
+    apps.push(app)
+    app.get('/early/:id', async () => 'early')
+    await app.register(fastifyHttpMetrics, { metrics })
+    const { base } = await listen(app)
+    for (const path of ['/early/1', '/early/2%20x', '/early/3?q=1']) await (await fetch(`${base}${path}`)).arrayBuffer()
+    await app.inject('/early/4')
+    await until(async () => sumOf(await scrape(metrics), COUNT) === 4)
+    expect(sorted(countsOf(await scrape(metrics)))).toEqual([['GET /early/:id 200', 4]])
+  })
+
+  it('takes its server listener and channel subscription away when the app closes', async () => {
+    const app = Fastify()
+    const listeners = app.server.listenerCount('request')
+    await app.register(fastifyHttpMetrics, { metrics: freshMetrics() })
+    await app.ready()
+    expect(app.server.listenerCount('request')).toBe(listeners + 1)
+    await app.close()
+    expect(app.server.listenerCount('request')).toBe(listeners)
+    await expect(app.inject('/')).rejects.toThrow()
+  })
+})
