@@ -2,16 +2,17 @@
 // callgrind: deterministic, so it resolves the 1–3% differences that CPU time cannot on a
 // shared machine (see packages/http/README.md).
 //
-//   npm run build && node bench/http-instructions.mjs [--variants bare,ours,fastify-metrics] [--small 2500] [--large 8000] [--parallel 2]
+//   npm run build && node bench/http-instructions.mjs [--variants bare,ours,fastify-metrics] [--warmup 4000] [--requests 5000] [--parallel 2]
 //
 // For each variant, a server (GET /hello/:id returning a small object, logger off) runs under
-// callgrind, answers N requests from autocannon (its own process, 4 connections, 127.0.0.1)
-// and exits. Startup
-// and warm-up cancel out: instructions per request = (Ir at the large N − Ir at the small N)
-// / (large − small). Each run is bounded (5 minutes); on timeout its server is killed.
-// Without valgrind on PATH it says so and exits 0.
+// callgrind and answers `warmup` requests from autocannon (its own process, 4 connections,
+// 127.0.0.1) while V8 compiles what it needs; then the counters are zeroed
+// (`callgrind_control -z`), it answers `requests` more, and the counters are dumped
+// (`callgrind_control -d`): instructions per request = the dump's total / requests, with no
+// startup or compilation in it. Each run is bounded (5 minutes); on timeout its server is
+// killed. Without valgrind on PATH it says so and exits 0.
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -46,12 +47,7 @@ if (variant === 'ours') {
 } else if (variant !== 'bare') {
   throw new Error('unknown variant ' + variant)
 }
-let handled = 0
-const limit = Number(process.env.N)
-app.get('/hello/:id', (request) => {
-  if (++handled === limit) setTimeout(() => process.exit(0), 200)
-  return { hello: request.params.id }
-})
+app.get('/hello/:id', (request) => ({ hello: request.params.id }))
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' })
 console.log('ready')
 `
@@ -59,8 +55,8 @@ console.log('ready')
 const { values } = parseArgs({
   options: {
     variants: { type: 'string', default: 'bare,ours,fastify-metrics' },
-    small: { type: 'string', default: '2500' },
-    large: { type: 'string', default: '8000' },
+    warmup: { type: 'string', default: '4000' },
+    requests: { type: 'string', default: '5000' },
     parallel: { type: 'string', default: '2' },
   },
 })
@@ -71,64 +67,90 @@ if (spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).error) {
 }
 
 const variants = values.variants.split(',').map((v) => v.trim()).filter(Boolean)
-const small = Number(values.small)
-const large = Number(values.large)
+const warmup = Number(values.warmup)
+const requests = Number(values.requests)
 const dir = mkdtempSync(join(tmpdir(), 'http-instructions-'))
 const serverScript = join(dir, 'server.mjs')
 writeFileSync(serverScript, SERVER)
 
-/** Runs one server under callgrind for `n` requests; resolves to its total instructions (Ir). */
-function measure(variant, n, port) {
+/** Sends `amount` requests from a separate autocannon process; resolves when it is done. */
+function load(port, amount) {
+  // Its own process: a load generator sharing the benchmark's would change how many requests
+  // the server finds per event-loop turn, and so its instructions per request.
+  const child = spawn(process.execPath, ['-e', `require('autocannon')({ url: 'http://127.0.0.1:${port}/hello/42', connections: 4, amount: ${amount} }, (error) => process.exit(error ? 1 : 0))`], {
+    cwd: ROOT,
+    stdio: 'ignore',
+  })
+  return new Promise((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`autocannon exited with ${code}`)))))
+}
+
+/** callgrind_control on one valgrind process. */
+function control(flag, pid) {
+  const result = spawnSync('callgrind_control', [flag, String(pid)], { encoding: 'utf8' })
+  if (result.status !== 0) throw new Error(`callgrind_control ${flag} ${pid} failed: ${result.stderr}`)
+}
+
+/** Runs one server under callgrind; resolves to its instructions per request after the warm-up. */
+function measure(variant, port) {
+  const out = join(dir, `cg.${variant}`)
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      'valgrind',
-      ['--tool=callgrind', `--callgrind-out-file=${join(dir, `cg.${variant}.${n}`)}`, process.execPath, serverScript],
-      { env: { ...process.env, VARIANT: variant, N: String(n), PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] },
-    )
+    const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, serverScript], {
+      env: { ...process.env, VARIANT: variant, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let output = ''
-    let loading = false
-    let load
+    let started = false
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      load?.kill('SIGKILL')
-      reject(new Error(`${variant} N=${n}: no result within ${RUN_TIMEOUT_MS / 1000} s`))
+      reject(new Error(`${variant}: no result within ${RUN_TIMEOUT_MS / 1000} s`))
     }, RUN_TIMEOUT_MS)
+    const run = async () => {
+      await load(port, warmup)
+      control('-z', child.pid)
+      await load(port, requests)
+      control('-d', child.pid)
+      const dump = readFileSync(`${out}.1`, 'utf8')
+      const total = /^(?:summary|totals): (\d+)/m.exec(dump)
+      if (!total) throw new Error(`${variant}: no total in the callgrind dump`)
+      return Number(total[1]) / requests
+    }
     const onData = (chunk) => {
       output += chunk
-      if (!loading && output.includes('ready')) {
-        loading = true
-        // Its own process, as a load generator sharing this one would change how many
-        // requests the server finds per event-loop turn, and so its instructions per request.
-        load = spawn(process.execPath, ['-e', `require('autocannon')({ url: 'http://127.0.0.1:${port}/hello/42', connections: 4, amount: ${n} }, () => {})`], {
-          cwd: ROOT,
-          stdio: 'ignore',
-        })
+      if (!started && output.includes('ready')) {
+        started = true
+        run().then(
+          (perRequest) => {
+            clearTimeout(timer)
+            child.kill('SIGKILL')
+            resolve(perRequest)
+          },
+          (error) => {
+            clearTimeout(timer)
+            child.kill('SIGKILL')
+            reject(error)
+          },
+        )
       }
     }
     child.stdout.on('data', onData)
     child.stderr.on('data', onData)
     child.on('error', reject)
     child.on('close', () => {
-      clearTimeout(timer)
-      load?.kill()
-      const collected = /Collected : (\d+)/.exec(output)
-      if (collected) resolve(Number(collected[1]))
-      else reject(new Error(`${variant} N=${n}: callgrind printed no total\n${output.slice(-2000)}`))
+      if (!started) reject(new Error(`${variant}: the server stopped before it was ready\n${output.slice(-2000)}`))
     })
   })
 }
 
-const jobs = variants.flatMap((variant) => [small, large].map((n) => ({ variant, n })))
-const totals = new Map()
-let next = 0
+const jobs = [...variants]
+const results = new Map()
 let failed = false
 const worker = async (slot) => {
-  while (next < jobs.length) {
-    const { variant, n } = jobs[next++]
+  while (jobs.length > 0) {
+    const variant = jobs.shift()
     try {
-      const ir = await measure(variant, n, BASE_PORT + slot)
-      totals.set(`${variant} ${n}`, ir)
-      console.error(`${variant} N=${n}: ${ir} instructions`)
+      const perRequest = await measure(variant, BASE_PORT + slot)
+      results.set(variant, perRequest)
+      console.error(`${variant}: ${Math.round(perRequest)} instructions per request`)
     } catch (error) {
       failed = true
       console.error(error.message)
@@ -141,11 +163,7 @@ try {
   rmSync(dir, { recursive: true, force: true })
 }
 
-const perRequest = (variant) => {
-  const a = totals.get(`${variant} ${small}`)
-  const b = totals.get(`${variant} ${large}`)
-  return a === undefined || b === undefined ? undefined : (b - a) / (large - small)
-}
+const perRequest = (variant) => results.get(variant)
 const bare = perRequest('bare')
 const rows = variants.map((variant) => {
   const ir = perRequest(variant)
@@ -155,6 +173,6 @@ const rows = variants.map((variant) => {
     ir === undefined || bare === undefined ? '–' : `${(ir / bare).toFixed(3)}×`,
   ]
 })
-console.log(`Instructions per request (callgrind Ir, (N=${large} − N=${small}) / ${large - small}), Fastify GET /hello/:id\n`)
+console.log(`Instructions per request (callgrind Ir over ${requests} requests after ${warmup} of warm-up), Fastify GET /hello/:id\n`)
 console.log(markdownTable(['variant', 'instructions/request', 'vs bare'], rows))
 process.exitCode = failed ? 1 : 0
