@@ -1,27 +1,12 @@
 import { createMetrics, type Metrics } from '@intervai/metrics-core'
 import { Registry } from 'prom-client'
+import { parseExposition as parseStrict, type Sample } from '../../../test/support/exposition.js'
 
-/** One sample line of the Prometheus text format. */
-export interface Sample {
-  name: string
-  labels: Record<string, string>
-  value: number
-}
+export type { Sample } from '../../../test/support/exposition.js'
 
-/** Parses Prometheus text exposition back into samples. */
+/** Parses Prometheus text exposition back into samples (strictly: a malformed line throws). */
 export function parseExposition(text: string): Sample[] {
-  const samples: Sample[] = []
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
-    if (!match) throw new Error(`unparseable exposition line: ${line}`)
-    const labels: Record<string, string> = {}
-    for (const pair of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[pair[1] as string] = (pair[2] as string).replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\')
-    }
-    samples.push({ name: match[1] as string, labels, value: Number(match[3]) })
-  }
-  return samples
+  return parseStrict(text).samples
 }
 
 /** A scrape of one metrics object, with lookups. */

@@ -5,24 +5,16 @@ import type { AddressInfo } from 'node:net'
 import { Registry } from 'prom-client'
 import { WebSocket, WebSocketServer, type ServerOptions } from 'ws'
 import { createMetrics, type Metrics } from '@intervai/metrics-core'
+import { parseExposition as parseStrict } from '../../../test/support/exposition.js'
 
 /** A fresh metrics object on its own registry. */
 export function freshMetrics(): Metrics {
   return createMetrics({ registry: new Registry() })
 }
 
-/** Parses the exposition text into `name{sorted labels}` -> value. */
+/** Parses the exposition text (strictly: a malformed line throws) into `name{sorted labels}` -> value. */
 export function parseExposition(body: string): Map<string, number> {
-  const out = new Map<string, number>()
-  for (const line of body.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
-    if (!match) throw new Error(`unparsable exposition line: ${line}`)
-    const labels: Record<string, string> = {}
-    for (const pair of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1] as string] = pair[2] as string
-    out.set(key(match[1] as string, labels), Number(match[3]))
-  }
-  return out
+  return new Map(parseStrict(body).samples.map((sample) => [key(sample.name, sample.labels), sample.value]))
 }
 
 function key(name: string, labels: Record<string, string>): string {
