@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { optionError } from './errors.js'
+import { optionError } from '@intervai/metrics-catalog'
 
 /** Credentials for `/metrics`: a bearer token, or a basic-auth user and password. */
 export type MetricsAuth = { bearer: string } | { username: string; password: string }

@@ -1,4 +1,5 @@
-import { optionError } from './errors.js'
+import { OVERFLOW_LABEL } from '@intervai/metrics-catalog'
+import { check, checkOptions } from './options.js'
 
 /** Options of `boundedLabel`. */
 export interface BoundedLabelOptions {
@@ -12,6 +13,8 @@ export interface BoundedLabelOptions {
   known?: readonly string[]
 }
 
+const PKG = '@intervai/metrics-core'
+
 /** Maps outside values onto a bounded set of label values. */
 export interface BoundedLabel {
   (value: unknown): string
@@ -24,12 +27,13 @@ export interface BoundedLabel {
  * the first `limit` distinct values pass through, every later one becomes `overflow`.
  */
 export function boundedLabel(options: BoundedLabelOptions = {}): BoundedLabel {
-  const limit = options.limit ?? 100
-  const overflow = options.overflow ?? '_other'
-  const maxLength = options.maxLength ?? 100
-  if (!Number.isInteger(limit) || limit < 0) throw optionError('@intervai/metrics-core', 'limit', 'a whole number >= 0', limit)
-  if (typeof overflow !== 'string' || overflow === '') throw optionError('@intervai/metrics-core', 'overflow', 'a non-empty string', overflow)
-  const known = new Set(options.known ?? [])
+  const { limit, overflow, maxLength, known: knownValues } = checkOptions(PKG, options, {
+    limit: check.integer(100, 0),
+    overflow: check.string(OVERFLOW_LABEL),
+    maxLength: check.integer(100, 1),
+    known: check.strings([]),
+  })
+  const known = new Set(knownValues)
   const admitted = new Set<string>()
   const bound = ((value: unknown): string => {
     const text = typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined

@@ -1,9 +1,10 @@
 import cluster, { type Worker } from 'node:cluster'
 import { AggregatorRegistry, type Registry, type RegistryContentType } from 'prom-client'
+import { contentTypeOf, negotiateFormat } from './exposition.js'
 import type { Metrics } from './metrics.js'
-import { contentTypeOf, negotiateFormat, renderRegistry } from './render.js'
+import { renderRegistry } from './render.js'
 import { metricsHandler, serveMetrics, type Exposition, type HandlerOptions, type MetricsServer, type ServeOptions } from './server.js'
-import { checkNumber } from './validate.js'
+import { check, checkOptions } from './options.js'
 
 const REQUEST = 'intervai-metrics:scrape'
 const RESPONSE = 'intervai-metrics:scrape-result'
@@ -59,7 +60,7 @@ export interface ClusterAggregator {
  * left out after `timeoutMs` instead of hanging the scrape.
  */
 export function clusterAggregator(options: ClusterAggregatorOptions = {}): ClusterAggregator {
-  const timeoutMs = checkNumber('@intervai/metrics-core', 'timeoutMs', options.timeoutMs, 1000, 1, 600_000)
+  const { timeoutMs } = checkOptions('@intervai/metrics-core', options, { timeoutMs: check.number(1000, 1, 600_000) })
   let nextId = 0
   const pending = new Map<number, { answers: unknown[][]; waiting: Set<number>; finish: () => void }>()
   const lastScrape = { asked: 0, answered: 0 }

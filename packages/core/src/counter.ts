@@ -1,9 +1,14 @@
-import { BaseMetric, fmt, Series, type ErrorSink, type ExpositionFormat, type MetricParams, type MetricSample } from './metric.js'
+import { formatValue, sampleStart, type ExpositionFormat } from './exposition.js'
+import { BaseMetric, Series, type ErrorSink, type MetricParams, type MetricSample } from './metric.js'
 
 /** One labelled series of a counter. */
 export class CounterSeries extends Series {
   value = 0
-  constructor(labelValues: readonly string[], labelText: string, private readonly onError: ErrorSink) {
+  constructor(
+    labelValues: readonly string[],
+    labelText: string,
+    private readonly onError: ErrorSink,
+  ) {
     super(labelValues, labelText)
   }
 
@@ -17,7 +22,6 @@ export class CounterSeries extends Series {
 /** A monotonically increasing counter; name it with a `_total` suffix. */
 export class Counter<L extends string = string> extends BaseMetric<CounterSeries> {
   readonly type = 'counter' as const
-  private prefixes = new WeakMap<CounterSeries, string>()
 
   constructor(params: MetricParams) {
     super(params)
@@ -27,10 +31,6 @@ export class Counter<L extends string = string> extends BaseMetric<CounterSeries
   /** Increments the series for a label object (convenience; hot paths cache `labels(...)`). */
   inc(labels?: Partial<Record<L, string | number>>, amount = 1): void {
     this.with(labels).inc(amount)
-  }
-
-  protected override familyName(format: ExpositionFormat): string {
-    return format === 'openmetrics' && this.name.endsWith('_total') ? this.name.slice(0, -6) : this.name
   }
 
   protected createSeries(labelValues: readonly string[], labelText: string): CounterSeries {
@@ -46,14 +46,9 @@ export class Counter<L extends string = string> extends BaseMetric<CounterSeries
   }
 
   protected writeSeries(s: CounterSeries, format: ExpositionFormat): string {
-    let prefix = this.prefixes.get(s)
-    if (prefix === undefined) {
-      const sampleName = format === 'openmetrics' ? `${this.familyName(format)}_total` : this.name
-      prefix = `${sampleName}${this.braces(s.labelText)} `
-      // The prefix depends on the format only through the sample name, which is the same for
-      // names ending in _total (the catalog's rule), so one cache serves both formats.
-      if (sampleName === this.name) this.prefixes.set(s, prefix)
-    }
-    return `${prefix}${fmt(s.value)}\n`
+    // OpenMetrics names counter samples `<family>_total`: the same as the name when it ends in
+    // _total (the catalog's rule), so one cached start serves both formats.
+    if (format === 'openmetrics' && !this.name.endsWith('_total')) return `${sampleStart(`${this.name}_total`, this.exposedLabels(s))}${formatValue(s.value)}\n`
+    return `${(s.start ??= sampleStart(this.name, this.exposedLabels(s)))}${formatValue(s.value)}\n`
   }
 }

@@ -1,4 +1,5 @@
-import { BaseMetric, fmt, Series, type ExpositionFormat, type MetricParams, type MetricSample } from './metric.js'
+import { formatValue, sampleStart, type ExpositionFormat } from './exposition.js'
+import { BaseMetric, Series, type MetricParams, type MetricSample } from './metric.js'
 
 /** One labelled series of a gauge. */
 export class GaugeSeries extends Series {
@@ -17,13 +18,9 @@ export class GaugeSeries extends Series {
   }
 }
 
-/** Reads live values into a gauge at scrape time. */
-export type GaugeCollector<L extends string> = (gauge: Gauge<L>) => void | Promise<void>
-
-/** A value that goes up and down; best sampled from a live source with `onCollect`. */
+/** A value that goes up and down; best sampled from a live source (see `sampleGauge`). */
 export class Gauge<L extends string = string> extends BaseMetric<GaugeSeries> {
   readonly type = 'gauge' as const
-  private readonly prefixes = new WeakMap<GaugeSeries, string>()
 
   constructor(params: MetricParams) {
     super(params)
@@ -48,11 +45,6 @@ export class Gauge<L extends string = string> extends BaseMetric<GaugeSeries> {
   }
 
   protected writeSeries(s: GaugeSeries, _format: ExpositionFormat): string {
-    let prefix = this.prefixes.get(s)
-    if (prefix === undefined) {
-      prefix = `${this.name}${this.braces(s.labelText)} `
-      this.prefixes.set(s, prefix)
-    }
-    return `${prefix}${fmt(s.value)}\n`
+    return `${(s.start ??= sampleStart(this.name, this.exposedLabels(s)))}${formatValue(s.value)}\n`
   }
 }

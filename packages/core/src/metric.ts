@@ -1,10 +1,7 @@
-import { escapeHelp, escapeLabelValue, formatValue } from './escape.js'
+import { familyHeader, joinLabels, labelPair, type ExpositionFormat } from './exposition.js'
 
 /** A label value as accepted by `labels()`; numbers are turned into strings. */
 export type LabelValue = string | number
-
-/** The two text exposition formats. */
-export type ExpositionFormat = 'prometheus' | 'openmetrics'
 
 /** One sample in prom-client's JSON shape (what `get()` returns, and what the cluster aggregator sums). */
 export interface MetricSample {
@@ -47,11 +44,16 @@ export interface MetricParams {
   onError: ErrorSink
 }
 
-/** The part of a series every type shares: its label values and the escaped label text. */
+/** The part of a series every type shares: its label values and its escaped label text. */
 export abstract class Series {
   /** `name="value",...` for this series, escaped, constant labels first; '' when it has none. */
   readonly labelText: string
-  constructor(readonly labelValues: readonly string[], labelText: string) {
+  /** The start of this series' sample line, as of the last scrape (up to the value). */
+  start: string | undefined
+  constructor(
+    readonly labelValues: readonly string[],
+    labelText: string,
+  ) {
     this.labelText = labelText
   }
 }
@@ -75,6 +77,8 @@ export abstract class BaseMetric<S extends Series> {
   private readonly root: Node<S> = new Map()
   private readonly constText: string
   private single: S | undefined
+  /** Registry default labels this metric's samples carry in exposition, as label text. */
+  private registryText = ''
   private collectors: Set<(metric: BaseMetric<S>) => void | Promise<void>> | undefined
 
   constructor(params: MetricParams) {
@@ -84,7 +88,7 @@ export abstract class BaseMetric<S extends Series> {
     this.constLabels = params.constLabels
     this.onError = params.onError
     this.constText = Object.entries(params.constLabels)
-      .map(([key, value]) => `${key}="${escapeLabelValue(value)}"`)
+      .map(([key, value]) => labelPair(key, value))
       .join(',')
   }
 
@@ -99,7 +103,7 @@ export abstract class BaseMetric<S extends Series> {
    */
   labels(...values: LabelValue[]): S {
     const count = this.labelNames.length
-    if (count === 0) return this.single as S
+    if (count === 0) return (this.single ??= this.addSeries([]))
     if (values.length !== count) {
       throw new TypeError(`metric "${this.name}" takes ${count} label values (${this.labelNames.join(', ')}), got ${values.length}`)
     }
@@ -127,10 +131,19 @@ export abstract class BaseMetric<S extends Series> {
     return this.labels(...this.labelNames.map((name) => labels[name] ?? ''))
   }
 
-  /** Removes one series; returns whether it existed. */
+  /**
+   * Removes one series; returns whether it existed. The one series of an unlabelled metric can
+   * be removed too (a figure this platform cannot read); `labels()` makes it again.
+   */
   remove(...values: LabelValue[]): boolean {
     const count = this.labelNames.length
-    if (count === 0 || values.length !== count) return false
+    if (count === 0) {
+      if (this.single === undefined) return false
+      this.series.delete(this.single)
+      this.single = undefined
+      return true
+    }
+    if (values.length !== count) return false
     const path: Node<S>[] = [this.root]
     let node = this.root
     for (let i = 0; i < count - 1; i++) {
@@ -196,17 +209,22 @@ export abstract class BaseMetric<S extends Series> {
 
   /** Runs the scrape-time collectors; one that throws is reported and the others still run. */
   async collect(): Promise<void> {
-    if (this.collectors === undefined) return
-    for (const collector of this.collectors) {
-      try {
-        await collector(this)
-      } catch (error) {
-        this.onError(error)
-      }
-    }
+    if (this.collectors === undefined || this.collectors.size === 0) return
+    await Promise.all(
+      [...this.collectors].map(async (collector) => {
+        try {
+          await collector(this)
+        } catch (error) {
+          this.onError(error)
+        }
+      }),
+    )
   }
 
-  /** prom-client compatible snapshot (used by `registry.metrics()` and node:cluster aggregation). */
+  /**
+   * prom-client compatible snapshot (`registry.metrics()`, `getMetricsAsJSON()` and node:cluster
+   * aggregation use it). The registry's default labels are left to prom-client, which adds them.
+   */
   async get(): Promise<MetricSnapshot> {
     await this.collect()
     const values: MetricSample[] = []
@@ -214,23 +232,27 @@ export abstract class BaseMetric<S extends Series> {
     return { name: this.name, help: this.help, type: this.type, aggregator: 'sum', values }
   }
 
-  /** The exposition text of this metric (HELP, TYPE and every sample), collectors already run. */
-  write(format: ExpositionFormat): string {
-    const family = this.familyName(format)
-    const help = format === 'openmetrics' ? escapeHelp(this.help).replace(/"/g, '\\"') : escapeHelp(this.help)
-    let out = `# HELP ${family} ${help}\n# TYPE ${family} ${this.type}\n`
-    for (const s of this.series) out += this.writeSeries(s, format)
-    return out
+  /**
+   * The exposition text of this metric (HELP, TYPE and every sample), collectors already run.
+   * @param registryDefaults the registry's default labels: added to every sample whose own labels
+   *   do not name them, as prom-client adds them
+   */
+  write(format: ExpositionFormat, registryDefaults: Readonly<Record<string, string>> = {}): string {
+    const parts: string[] = []
+    this.writeTo(parts, format, registryDefaults)
+    return parts.join('')
   }
 
-  protected familyName(_format: ExpositionFormat): string {
-    return this.name
+  /** Like `write`, appending the pieces to `parts`, so a whole scrape is joined once. */
+  writeTo(parts: string[], format: ExpositionFormat, registryDefaults: Readonly<Record<string, string>> = {}): void {
+    this.useRegistryDefaults(registryDefaults)
+    parts.push(familyHeader(this.name, this.help, this.type, format))
+    for (const s of this.series) parts.push(this.writeSeries(s, format))
   }
 
-  /** `{labels}` with the given extra pair appended, or '' when there are no labels at all. */
-  protected braces(labelText: string, extra = ''): string {
-    const inner = labelText && extra ? `${labelText},${extra}` : labelText || extra
-    return inner ? `{${inner}}` : ''
+  /** The label text a series is exposed with: its own labels, then the registry's default labels. */
+  protected exposedLabels(s: S): string {
+    return joinLabels(s.labelText, this.registryText)
   }
 
   protected labelObject(s: S): Record<string, string> {
@@ -243,18 +265,27 @@ export abstract class BaseMetric<S extends Series> {
   protected abstract resetSeries(s: S): void
   protected abstract sample(s: S, labels: Record<string, string>, out: MetricSample[]): void
   protected abstract writeSeries(s: S, format: ExpositionFormat): string
+  /** Drops a series' cached text (its labels' text changed). */
+  protected forget(s: S): void {
+    s.start = undefined
+  }
+
+  private useRegistryDefaults(defaults: Readonly<Record<string, string>>): void {
+    let text = ''
+    for (const key of Object.keys(defaults)) {
+      if (this.labelNames.includes(key) || Object.hasOwn(this.constLabels, key)) continue
+      text = joinLabels(text, labelPair(key, String(defaults[key])))
+    }
+    if (text === this.registryText) return
+    this.registryText = text
+    for (const s of this.series) this.forget(s)
+  }
 
   private addSeries(values: readonly string[]): S {
     let text = this.constText
-    for (let i = 0; i < values.length; i++) {
-      if (text) text += ','
-      text += `${this.labelNames[i]}="${escapeLabelValue(values[i] as string)}"`
-    }
+    for (let i = 0; i < values.length; i++) text = joinLabels(text, labelPair(this.labelNames[i] as string, values[i] as string))
     const s = this.createSeries(values, text)
     this.series.add(s)
     return s
   }
 }
-
-/** Formats a value for exposition (re-exported for the writers of each type). */
-export const fmt = formatValue

@@ -1,13 +1,14 @@
+import { metricCatalog, optionError } from '@intervai/metrics-catalog'
 import client, { type Registry } from 'prom-client'
+import { boundedLabel } from './bounded.js'
 import { Counter, type CounterSeries } from './counter.js'
-import { describeValue, optionError } from './errors.js'
+import { contentTypeOf, negotiateFormat, type ExpositionFormat } from './exposition.js'
 import { Gauge } from './gauge.js'
 import { Histogram } from './histogram.js'
-import { OWN_METRIC, type ExpositionFormat, type MetricDefinition, type MetricParams } from './metric.js'
-import { contentTypeOf, negotiateFormat, renderRegistry } from './render.js'
+import { OWN_METRIC, type MetricDefinition, type MetricParams } from './metric.js'
+import { checkBuckets, checkLabelNames, checkLabelValues, checkMetricName, checkPrefix } from './options.js'
+import { renderRegistry } from './render.js'
 import { metricsHandler, serveMetrics, type Exposition, type HandlerOptions, type MetricsServer, type ServeOptions } from './server.js'
-import { checkBuckets, checkLabelNames, checkLabelValues, checkMetricName, checkPrefix } from './validate.js'
-import { boundedLabel } from './bounded.js'
 
 const PKG = '@intervai/metrics-core'
 
@@ -26,16 +27,12 @@ export interface CreateMetricsOptions {
   onError?: (error: unknown, component: string) => void
 }
 
-/** A gauge definition may also take its scrape-time collector. */
-export interface GaugeDefinition<L extends string> extends MetricDefinition<L> {}
-
 /** A histogram definition: the bucket upper bounds (increasing). */
 export interface HistogramDefinition<L extends string> extends MetricDefinition<L> {
   buckets: readonly number[]
 }
 
-/** The name of the metric that counts caught recording failures. */
-export const INSTRUMENTATION_ERRORS = 'instrumentation_errors_total'
+const INSTRUMENTATION_ERRORS = metricCatalog.core.instrumentationErrors
 
 type OwnMetric = Counter | Gauge | Histogram
 
@@ -56,7 +53,7 @@ export class Metrics {
 
   constructor(options: CreateMetricsOptions = {}) {
     if (typeof options !== 'object' || options === null) throw optionError(PKG, 'options', 'an object', options)
-    this.prefix = checkPrefix(PKG, 'prefix', options.prefix)
+    this.prefix = options.prefix === undefined ? '' : checkPrefix(PKG, 'prefix', options.prefix)
     const registry = options.registry ?? client.register
     if (typeof registry !== 'object' || registry === null || typeof registry.getSingleMetric !== 'function') {
       throw optionError(PKG, 'registry', 'a prom-client Registry', options.registry)
@@ -67,11 +64,7 @@ export class Metrics {
       throw optionError(PKG, 'onError', 'a function', options.onError)
     }
     this.onError = options.onError
-    this.errors = this.counter({
-      name: INSTRUMENTATION_ERRORS,
-      help: 'Recording failures caught by the instrumentation instead of reaching the app',
-      labelNames: ['component'],
-    })
+    this.errors = this.counter(INSTRUMENTATION_ERRORS)
   }
 
   /** Gets or creates a counter. Same name, type and labels returns the same counter. */
@@ -80,7 +73,7 @@ export class Metrics {
   }
 
   /** Gets or creates a gauge. Same name, type and labels returns the same gauge. */
-  gauge<L extends string = string>(definition: GaugeDefinition<L>): Gauge<L> {
+  gauge<L extends string = string>(definition: MetricDefinition<L>): Gauge<L> {
     return this.getOrCreate('gauge', definition, undefined, (params) => new Gauge<L>(params)) as Gauge<L>
   }
 
@@ -105,7 +98,7 @@ export class Metrics {
       if (this.onError) this.onError(error, label)
       else if (!this.warned.has(label)) {
         this.warned.add(label)
-        process.emitWarning(`recording failed and was counted in ${this.prefix}${INSTRUMENTATION_ERRORS}: ${describeError(error)}`, {
+        process.emitWarning(`recording failed and was counted in ${this.errors.name}: ${describeError(error)}`, {
           type: 'IntervAIMetricsWarning',
           code: `INTERVAI_METRICS_${label.toUpperCase()}`,
         })
@@ -115,13 +108,20 @@ export class Metrics {
     }
   }
 
-  /** Runs `fn`; a throw is caught, counted for `component`, and `undefined` returned instead. */
-  safely<T>(component: string, fn: () => T): T | undefined {
-    try {
-      return fn()
-    } catch (error) {
-      this.recordError(component, error)
-      return undefined
+  /**
+   * `fn`, guarded: the returned function calls it with the same `this` and arguments, and a
+   * throw is caught, counted for `component` and turned into `undefined`. Make it once, outside
+   * the hot path; calling it allocates nothing.
+   */
+  safely<A extends unknown[], R>(component: string, fn: (...args: A) => R): (...args: A) => R | undefined {
+    const metrics = this
+    return function (this: unknown, ...args: A): R | undefined {
+      try {
+        return fn.apply(this, args)
+      } catch (error) {
+        metrics.recordError(component, error)
+        return undefined
+      }
     }
   }
 
@@ -197,18 +197,32 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
   return new Metrics(options)
 }
 
-let fallback: Metrics | undefined
+const byPrefix = new Map<string, Metrics>()
+
+function isMetrics(value: unknown): value is Metrics {
+  if (value instanceof Metrics) return true
+  // Another copy of this package made it.
+  const duck = value as Partial<Metrics> | null
+  return typeof duck === 'object' && duck !== null && typeof duck.histogram === 'function' && typeof duck.recordError === 'function' && typeof duck.render === 'function'
+}
 
 /**
- * For packages: the `metrics` option, checked, or a default `createMetrics()` on prom-client's
- * global registry when the option is absent.
+ * The one rule for the `metrics` and `prefix` options of every package: `metrics` is the
+ * app's `createMetrics()` object; without it, the metrics on prom-client's global registry
+ * with `prefix` (one shared object per prefix). With both, `prefix` must be the prefix of
+ * `metrics`.
  */
-export function resolveMetrics(pkg: string, value: unknown): Metrics {
-  if (value === undefined) return (fallback ??= createMetrics())
-  if (value instanceof Metrics) return value
-  const duck = value as Partial<Metrics> | null
-  if (duck && typeof duck.histogram === 'function' && typeof duck.recordError === 'function' && typeof duck.render === 'function') {
-    return value as Metrics
+export function resolveMetrics(pkg: string, metrics: unknown, prefix?: unknown): Metrics {
+  const wanted = prefix === undefined ? undefined : checkPrefix(pkg, 'prefix', prefix)
+  if (metrics === undefined) {
+    const key = wanted ?? ''
+    let shared = byPrefix.get(key)
+    if (shared === undefined) byPrefix.set(key, (shared = createMetrics({ prefix: key })))
+    return shared
   }
-  throw optionError(pkg, 'metrics', 'the object createMetrics() returns', value)
+  if (!isMetrics(metrics)) throw optionError(pkg, 'metrics', 'the object createMetrics() returns', metrics)
+  if (wanted !== undefined && wanted !== metrics.prefix) {
+    throw optionError(pkg, 'prefix', `the prefix of "metrics" (${JSON.stringify(metrics.prefix)}), or left out`, wanted)
+  }
+  return metrics
 }

@@ -1,84 +1,98 @@
 import type { Registry, RegistryContentType } from 'prom-client'
-import { escapeHelp, escapeLabelValue, formatValue } from './escape.js'
-import { OWN_METRIC, type BaseMetric, type ExpositionFormat, type MetricSample, type Series } from './metric.js'
+import { familyHeader, formatValue, joinLabels, labelPair, sampleStart, type ExpositionFormat } from './exposition.js'
+import { OWN_METRIC, type BaseMetric, type Series } from './metric.js'
 
-/** Content type of the Prometheus text format 0.0.4. */
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
-/** Content type of OpenMetrics 1.0.0. */
-export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8'
-
-/** Picks the format an `Accept` header asks for: OpenMetrics when it names it, else Prometheus text. */
-export function negotiateFormat(accept: string | undefined): ExpositionFormat {
-  return accept !== undefined && accept.includes('application/openmetrics-text') ? 'openmetrics' : 'prometheus'
-}
-
-/** The content type of a format. */
-export function contentTypeOf(format: ExpositionFormat): string {
-  return format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE
-}
-
-type AnyMetric = { name: string; type?: string; get(): unknown }
 type OwnMetric = BaseMetric<Series>
+
+interface ForeignSample {
+  labels?: Record<string, string | number | undefined>
+  value: number
+  metricName?: string
+  exemplar?: { labelSet?: Record<string, string | number>; value?: number; timestamp?: number } | null
+}
+
+interface ForeignSnapshot {
+  name: string
+  help: string
+  type: string
+  values?: ForeignSample[]
+}
 
 function isOwn(metric: unknown): metric is OwnMetric {
   return typeof metric === 'object' && metric !== null && (metric as { [OWN_METRIC]?: boolean })[OWN_METRIC] === true
 }
 
 /**
- * Renders every metric of a prom-client registry. Our metrics use their cached writers; any
- * other metric (the app's own prom-client metrics) is formatted from its `get()` snapshot, so
- * one scrape can mix both. A metric whose collection fails is left out and reported.
+ * The default labels set with `registry.setDefaultLabels()`. prom-client keeps them in a field
+ * and offers no getter (prom-client/lib/registry.js); this is the one place that reads it, and
+ * a test compares `metrics.render()` with `registry.metrics()` series for series.
  */
-export async function renderRegistry(
-  registry: Registry<RegistryContentType>,
-  format: ExpositionFormat,
-  onError: (error: unknown) => void = () => {},
-): Promise<string> {
-  const all = registry.getMetricsAsArray() as unknown as AnyMetric[]
-  const defaults = ((registry as unknown as { _defaultLabels?: Record<string, string> })._defaultLabels) ?? {}
+export function registryDefaultLabels(registry: Registry<RegistryContentType>): Readonly<Record<string, string>> {
+  const labels = (registry as unknown as { _defaultLabels?: unknown })._defaultLabels
+  return typeof labels === 'object' && labels !== null ? (labels as Record<string, string>) : {}
+}
+
+/**
+ * Renders every metric of a prom-client registry, ours and the app's own prom-client metrics
+ * alike, with the registry's default labels added as prom-client adds them. Ours write from
+ * their cached text; any other metric is read through prom-client's public `get()`. A metric
+ * whose collection fails is left out and reported.
+ */
+export async function renderRegistry(registry: Registry<RegistryContentType>, format: ExpositionFormat, onError: (error: unknown) => void = () => {}): Promise<string> {
+  const all = registry.getMetricsAsArray() as unknown[]
+  const defaults = registryDefaultLabels(registry)
   // Collect everything before writing anything, so failures counted during collection show up
   // in this same scrape.
   await Promise.all(all.map((metric) => (isOwn(metric) ? metric.collect() : undefined)))
-  const parts = await Promise.all(
+  const foreign = await Promise.all(
     all.map(async (metric) => {
+      if (isOwn(metric)) return undefined
       try {
-        if (isOwn(metric)) return metric.write(format)
-        return writeSnapshot((await metric.get()) as Snapshot, format, defaults)
+        return writeSnapshot((await (metric as { get(): Promise<unknown> }).get()) as ForeignSnapshot, format, defaults)
       } catch (error) {
         onError(error)
         return ''
       }
     }),
   )
-  const body = parts.join('')
-  return format === 'openmetrics' ? `${body}# EOF\n` : body
+  const parts: string[] = []
+  all.forEach((metric, i) => {
+    if (!isOwn(metric)) return void parts.push(foreign[i] as string)
+    const before = parts.length
+    try {
+      metric.writeTo(parts, format, defaults)
+    } catch (error) {
+      parts.length = before
+      onError(error)
+    }
+  })
+  if (format === 'openmetrics') parts.push('# EOF\n')
+  return parts.join('')
 }
 
-interface Snapshot {
-  name: string
-  help: string
-  type: string
-  values?: MetricSample[]
-}
-
-function writeSnapshot(metric: Snapshot, format: ExpositionFormat, defaults: Record<string, string>): string {
+function writeSnapshot(metric: ForeignSnapshot, format: ExpositionFormat, defaults: Readonly<Record<string, string>>): string {
   const om = format === 'openmetrics'
   const counter = metric.type === 'counter'
-  const family = om && counter && metric.name.endsWith('_total') ? metric.name.slice(0, -6) : metric.name
-  const type = om && metric.type === 'untyped' ? 'unknown' : metric.type
-  const help = om ? escapeHelp(metric.help).replace(/"/g, '\\"') : escapeHelp(metric.help)
-  let out = `# HELP ${family} ${help}\n# TYPE ${family} ${type}\n`
+  const family = counter && om && metric.name.endsWith('_total') ? metric.name.slice(0, -6) : metric.name
+  let out = familyHeader(metric.name, metric.help, metric.type, format)
   for (const sample of metric.values ?? []) {
     let name = sample.metricName ?? metric.name
     if (om && counter && name === metric.name) name = `${family}_total`
-    const labels: Record<string, string | number> = { ...defaults, ...sample.labels }
+    // As prom-client's getMetricsAsString: the sample's own labels first and winning, then the
+    // registry's default labels it does not name.
+    const own = sample.labels ?? {}
     let text = ''
-    for (const key of Object.keys(labels)) {
-      const value = labels[key]
-      if (value === undefined) continue
-      text += `${text ? ',' : ''}${key}="${escapeLabelValue(String(value))}"`
-    }
-    out += `${name}${text ? `{${text}}` : ''} ${formatValue(sample.value)}\n`
+    for (const key of Object.keys(own)) if (own[key] !== undefined) text = joinLabels(text, labelPair(key, String(own[key])))
+    for (const key of Object.keys(defaults)) if (own[key] === undefined) text = joinLabels(text, labelPair(key, String(defaults[key])))
+    out += `${sampleStart(name, text)}${formatValue(sample.value)}${om ? exemplarText(sample.exemplar) : ''}\n`
   }
   return out
+}
+
+function exemplarText(exemplar: ForeignSample['exemplar']): string {
+  if (!exemplar || exemplar.value === undefined) return ''
+  const labels = Object.entries(exemplar.labelSet ?? {})
+    .map(([key, value]) => labelPair(key, String(value)))
+    .join(',')
+  return ` # {${labels}} ${formatValue(exemplar.value)} ${exemplar.timestamp ?? ''}`.trimEnd()
 }

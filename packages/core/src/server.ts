@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { challengeOf, checkAuth, isAuthorized, type MetricsAuth } from './auth.js'
-import { checkNumber, checkString } from './validate.js'
+import { optionError } from '@intervai/metrics-catalog'
+import { check, checkOptions } from './options.js'
 
 const PKG = '@intervai/metrics-core'
 
@@ -69,11 +70,14 @@ export function metricsHandler(render: RenderFn, options: HandlerOptions = {}): 
 
 /** Starts a standalone HTTP server that serves only the metrics. */
 export async function serveMetrics(render: RenderFn, options: ServeOptions = {}): Promise<MetricsServer> {
-  const port = checkNumber(PKG, 'port', options.port, 9464, 0, 65535)
-  const host = checkString(PKG, 'host', options.host, '127.0.0.1')
-  const path = checkString(PKG, 'path', options.path, '/metrics')
-  if (!path.startsWith('/')) throw new TypeError(`${PKG}: option "path" must start with "/" (got ${JSON.stringify(path)})`)
-  const handle = metricsHandler(render, { auth: options.auth })
+  const { port, host, path, auth } = checkOptions(PKG, options, {
+    port: check.integer(9464, 0, 65535),
+    host: check.string('127.0.0.1'),
+    path: check.string('/metrics'),
+    auth: check.any(),
+  })
+  if (!path.startsWith('/')) throw optionError(PKG, 'path', 'a path starting with "/"', path)
+  const handle = metricsHandler(render, { auth: auth as MetricsAuth | undefined })
   const server = createServer((req, res) => {
     const url = req.url ?? '/'
     const query = url.indexOf('?')

@@ -1,6 +1,7 @@
 import { Counter as PromCounter, Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
-import { createMetrics, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from '../src/index.js'
+import { createMetrics } from '../src/index.js'
+import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from '../src/internal.js'
 import { parseExposition, valueOf } from '../../../test/support/exposition.js'
 import { promtoolCheckMetrics } from '../../../test/support/promtool.js'
 import { findTool } from '../../../test/support/tools.js'

@@ -26,12 +26,12 @@ describe('bad options fail at setup, naming the option and the value', () => {
   })
 
   it('rejects negative buckets', () => {
-    expect(() => metrics().histogram({ name: 'h', help: 'h', buckets: [-1, 1] })).toThrow('option "buckets" must be bucket bounds >= 0 (got [-1,1])')
+    expect(() => metrics().histogram({ name: 'h', help: 'h', buckets: [-1, 1] })).toThrow('option "buckets" must be a non-empty array of increasing finite numbers >= 0 (got [-1,1])')
   })
 
   it('rejects non-numeric buckets', () => {
     expect(() => metrics().histogram({ name: 'h', help: 'h', buckets: ['1'] as never })).toThrow(
-      'option "buckets" must be a non-empty array of increasing finite numbers (got ["1"])',
+      'option "buckets" must be a non-empty array of increasing finite numbers >= 0 (got ["1"])',
     )
   })
 

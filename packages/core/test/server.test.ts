@@ -56,6 +56,6 @@ describe('standalone metrics server', () => {
   it('rejects unusable auth and ports at setup', async () => {
     const metrics = createMetrics({ registry: new Registry() })
     await expect(metrics.serve({ port: 0, auth: { bearer: '' } as never })).rejects.toThrow('option "auth" must be { bearer: string } or { username: string, password: string } (got {"bearer":""})')
-    await expect(metrics.serve({ port: 70000 })).rejects.toThrow('option "port" must be a finite number from 0 to 65535 (got 70000)')
+    await expect(metrics.serve({ port: 70000 })).rejects.toThrow('option "port" must be a whole number from 0 to 65535 (got 70000)')
   })
 })

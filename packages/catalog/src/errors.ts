@@ -1,3 +1,10 @@
+/** Prometheus metric names: `[a-zA-Z_:][a-zA-Z0-9_:]*`. */
+export const METRIC_NAME_PATTERN = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/
+/** Metric name prefixes: a metric name, or empty. */
+export const PREFIX_PATTERN = /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/
+/** Prometheus label names: `[a-zA-Z_][a-zA-Z0-9_]*` (`__`-prefixed names are reserved). */
+export const LABEL_NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/
+
 /** Renders a value for an error message: strings quoted, everything else as JSON where possible. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)

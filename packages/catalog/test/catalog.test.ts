@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest'
+import {
+  alertCatalog,
+  allMetrics,
+  LABEL_NAME_PATTERN as LABEL_NAME,
+  METRIC_NAME_PATTERN as METRIC_NAME,
+  metricCatalog,
+  seriesNames,
+  severities,
+  type AlertSpec,
+} from '../src/index.js'
+
+describe('the metric catalog', () => {
+  it('names every metric once, in Prometheus naming, with valid label names', () => {
+    const names = allMetrics().map((m) => m.name)
+    expect(new Set(names).size).toBe(names.length)
+    for (const metric of allMetrics()) {
+      expect(metric.name).toMatch(METRIC_NAME)
+      if (metric.type === 'counter') expect(metric.name.endsWith('_total')).toBe(true)
+      for (const label of metric.labelNames) {
+        expect(label).toMatch(LABEL_NAME)
+        expect(label === 'le' || label.startsWith('__')).toBe(false)
+      }
+      expect(new Set(metric.labelNames).size).toBe(metric.labelNames.length)
+    }
+  })
+
+  it('gives every histogram strictly increasing buckets and no other metric any', () => {
+    for (const metric of allMetrics()) {
+      if (metric.type !== 'histogram') {
+        expect(metric.buckets).toBeUndefined()
+        continue
+      }
+      const bounds = metric.buckets as readonly number[]
+      expect(bounds.length).toBeGreaterThan(0)
+      for (let i = 1; i < bounds.length; i++) expect(bounds[i] as number).toBeGreaterThan(bounds[i - 1] as number)
+    }
+  })
+
+  it('lists known values only for labels the metric has', () => {
+    for (const metric of allMetrics()) {
+      for (const label of Object.keys(metric.knownValues ?? {})) expect(metric.labelNames).toContain(label)
+    }
+  })
+
+  it('lists 45 series names: 27 metrics, and _bucket, _sum and _count of the 6 histograms', () => {
+    expect(allMetrics()).toHaveLength(27)
+    expect(seriesNames().size).toBe(27 + 6 * 3)
+    expect([...seriesNames('app_')].every((name) => name.startsWith('app_'))).toBe(true)
+    expect(seriesNames('app_').has('app_http_server_request_duration_seconds_bucket')).toBe(true)
+  })
+})
+
+describe('the alert catalog', () => {
+  const alerts = Object.entries(alertCatalog) as [string, AlertSpec][]
+
+  it('makes every alert threshold a bucket bound of the histogram it is read from', () => {
+    const checked: string[] = []
+    for (const [key, spec] of alerts) {
+      if (spec.histogram === undefined) continue
+      for (const threshold of Object.values(spec.thresholds)) {
+        expect(spec.histogram.buckets, `${key} ${threshold}`).toContain(threshold)
+        checked.push(`${key}=${threshold}`)
+      }
+    }
+    expect(checked).toEqual([
+      'apiLatencyP95Seconds=2',
+      'apiLatencyP95Seconds=1',
+      'streamDurationSeconds=30',
+      'dbQueryLatencySeconds=0.5',
+      'dbQueryLatencySeconds=0.2',
+    ])
+  })
+
+  it('orders thresholds critical above warning above info, ratios within 0..1', () => {
+    for (const [key, spec] of alerts) {
+      const set = severities.flatMap((s) => (spec.thresholds[s] === undefined ? [] : [spec.thresholds[s] as number]))
+      expect(set.length, key).toBeGreaterThan(0)
+      for (let i = 1; i < set.length; i++) expect(set[i] as number, key).toBeLessThan(set[i - 1] as number)
+      if (spec.kind === 'ratio') for (const t of set) expect(t > 0 && t < 1, key).toBe(true)
+    }
+  })
+
+  it('has distinct alert names', () => {
+    const names = alerts.map(([, spec]) => spec.alert)
+    expect(new Set(names).size).toBe(names.length)
+  })
+
+  it('reads latency alerts from the HTTP, pg and stream histograms', () => {
+    expect(alertCatalog.apiLatencyP95Seconds.histogram).toBe(metricCatalog.http.requestDuration)
+    expect(alertCatalog.dbQueryLatencySeconds.histogram).toBe(metricCatalog.pg.queryDuration)
+    expect(alertCatalog.streamDurationSeconds.histogram).toBe(metricCatalog.ws.streamDuration)
+  })
+})

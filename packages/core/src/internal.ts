@@ -1,0 +1,16 @@
+// For the @intervai/metrics-* packages: the mechanisms each of them uses, in one place.
+// Not for apps: this entry point moves with the packages' versions, without semver promises.
+export { resolveMetrics } from './metrics.js'
+export { resolvePackageOptions, FASTIFY_REGISTER_OPTIONS } from './package-options.js'
+export { check, checkBuckets, checkLabelNames, checkLabelValues, checkMetricName, checkObject, checkOptions, checkPrefix } from './options.js'
+export type { CheckedOptions, OptionCheck } from './options.js'
+export { optionError, describeValue } from '@intervai/metrics-catalog'
+export { patchMethod, undoAll } from './patch.js'
+export { sampleGauge } from './sample.js'
+export type { GaugeSource } from './sample.js'
+export { sharedState, dropSharedState, instrumentOnce } from './shared.js'
+export type { InstrumentationClaim, Undoable } from './shared.js'
+export { checkAuth, isAuthorized, challengeOf } from './auth.js'
+export { contentTypeOf, negotiateFormat, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from './exposition.js'
+export { metricsHandler, serveMetrics } from './server.js'
+export type { RenderFn } from './server.js'
