@@ -185,6 +185,11 @@ export abstract class BaseMetric<S extends Series> {
     this.series.clear()
   }
 
+  /** Every series currently held, in creation order (read-only use: samplers, tests). */
+  allSeries(): IterableIterator<S> {
+    return this.series.values()
+  }
+
   /** Number of series currently held. */
   get size(): number {
     return this.series.size

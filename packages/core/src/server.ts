@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { challengeOf, checkAuth, isAuthorized, type MetricsAuth } from './auth.js'
 import { optionError } from '@intervai/metrics-catalog'
-import { check, checkOptions } from './options.js'
+import { check, checkObject, checkOptions } from './options.js'
 
 const PKG = '@intervai/metrics-core'
 
@@ -27,8 +27,14 @@ export interface ServeOptions extends HandlerOptions {
   port?: number
   /** Interface to listen on. Keep the loopback default unless the port is firewalled. @default '127.0.0.1' */
   host?: string
-  /** Path that answers with the metrics; every other path is 404. @default '/metrics' */
+  /** Path that answers with the metrics; every other path is 404 unless `routes` names it. @default '/metrics' */
   path?: string
+  /**
+   * More paths this server answers, behind the same `auth` (the status page's `statusRoutes()`,
+   * for instance): exact path to node:http handler.
+   * @default {}
+   */
+  routes?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => void>>
 }
 
 /** A running standalone metrics server. */
@@ -70,19 +76,31 @@ export function metricsHandler(render: RenderFn, options: HandlerOptions = {}): 
 
 /** Starts a standalone HTTP server that serves only the metrics. */
 export async function serveMetrics(render: RenderFn, options: ServeOptions = {}): Promise<MetricsServer> {
-  const { port, host, path, auth } = checkOptions(PKG, options, {
+  const { port, host, path, auth, routes } = checkOptions(PKG, options, {
     port: check.integer(9464, 0, 65535),
     host: check.string('127.0.0.1'),
     path: check.string('/metrics'),
     auth: check.any(),
+    routes: check.any(),
   })
+  const credentials = checkAuth(PKG, 'auth', auth)
   if (!path.startsWith('/')) throw optionError(PKG, 'path', 'a path starting with "/"', path)
-  const handle = metricsHandler(render, { auth: auth as MetricsAuth | undefined })
+  const handlers = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>([[path, metricsHandler(render, {})]])
+  for (const [route, handler] of Object.entries(checkObject<Record<string, unknown>>(PKG, 'routes', routes))) {
+    if (!route.startsWith('/') || typeof handler !== 'function') throw optionError(PKG, `routes[${JSON.stringify(route)}]`, 'a node:http handler under a path starting with "/"', handler)
+    if (route === path) throw optionError(PKG, `routes[${JSON.stringify(route)}]`, `a path other than the metrics path`, route)
+    handlers.set(route, handler as (req: IncomingMessage, res: ServerResponse) => void)
+  }
   const server = createServer((req, res) => {
     const url = req.url ?? '/'
     const query = url.indexOf('?')
-    if ((query === -1 ? url : url.slice(0, query)) !== path) {
+    const handle = handlers.get(query === -1 ? url : url.slice(0, query))
+    if (handle === undefined) {
       res.writeHead(404).end()
+      return
+    }
+    if (credentials && !isAuthorized(req.headers.authorization, credentials)) {
+      res.writeHead(401, { 'www-authenticate': challengeOf(credentials) }).end()
       return
     }
     handle(req, res)

@@ -58,4 +58,26 @@ describe('standalone metrics server', () => {
     await expect(metrics.serve({ port: 0, auth: { bearer: '' } as never })).rejects.toThrow('option "auth" must be { bearer: string } or { username: string, password: string } (got {"bearer":""})')
     await expect(metrics.serve({ port: 70000 })).rejects.toThrow('option "port" must be a whole number from 0 to 65535 (got 70000)')
   })
+
+  it('answers extra routes behind the same auth, and 404 elsewhere', async () => {
+    const metrics = createMetrics({ registry: new Registry() })
+    server = await metrics.serve({
+      port: 0,
+      auth: { bearer: 's3cret' },
+      routes: { '/status': (_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('status page') },
+    })
+    const base = `http://127.0.0.1:${server.port}`
+    const auth = { authorization: 'Bearer s3cret' }
+    expect((await fetch(`${base}/status`)).status).toBe(401)
+    const page = await fetch(`${base}/status?x=1`, { headers: auth })
+    expect([page.status, await page.text()]).toEqual([200, 'status page'])
+    expect((await fetch(`${base}/metrics`, { headers: auth })).status).toBe(200)
+    expect((await fetch(`${base}/statusx`, { headers: auth })).status).toBe(404)
+  })
+
+  it('rejects an extra route that is not a handler under a path', async () => {
+    const metrics = createMetrics({ registry: new Registry() })
+    await expect(metrics.serve({ port: 0, routes: { status: () => {} } })).rejects.toThrow('option "routes["status"]" must be a node:http handler under a path starting with "/" (got function status)')
+    await expect(metrics.serve({ port: 0, routes: { '/metrics': () => {} } })).rejects.toThrow('option "routes["/metrics"]" must be a path other than the metrics path (got "/metrics")')
+  })
 })
