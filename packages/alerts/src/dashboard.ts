@@ -1,9 +1,9 @@
-import { checkObject, checkString, optionError } from '@intervai/metrics-core'
+import { optionError, type AlertKey } from '@intervai/metrics-catalog'
+import { checkKeys, checkObject, checkString, PKG } from './checks.js'
+import { inline, measures, type Measure, type Measures } from './measures.js'
 import { prefixedNames } from './metric-names.js'
 import { resolveAlertOptions, type AlertOptions, type ResolvedAlertOptions, type Severity } from './options.js'
-import { by, selector } from './promql.js'
-
-const PKG = '@intervai/metrics-alerts'
+import { selector } from './promql.js'
 
 /** A panel of the business metrics row: the app's own metrics. */
 export interface BusinessPanel {
@@ -88,6 +88,7 @@ const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const
 const SEVERITY_COLORS: Record<Severity, string> = { info: 'blue', warning: 'orange', critical: 'red' }
 const PANEL_WIDTH = 8
 const PANEL_HEIGHT = 8
+const DASHBOARD_OPTIONS = ['title', 'uid', 'businessPanels']
 
 /**
  * A Grafana dashboard with a row per area (API, WebSocket, database, quotas, system) and a row of
@@ -96,19 +97,20 @@ const PANEL_HEIGHT = 8
  * A bad option throws a TypeError naming it.
  */
 export function grafanaDashboard(options: DashboardOptions = {}): GrafanaDashboard {
-  const opts = checkObject<DashboardOptions>(PKG, 'options', options)
-  const resolved = resolveAlertOptions(opts)
-  const title = checkString(PKG, 'title', opts.title, 'IntervAI service')
-  const uid = checkString(PKG, 'uid', opts.uid, 'intervai-metrics')
+  const opts = checkObject<DashboardOptions>('options', options)
+  const resolved = resolveAlertOptions(opts, DASHBOARD_OPTIONS)
+  const title = checkString('title', opts.title, 'IntervAI service')
+  const uid = checkString('uid', opts.uid, 'intervai-metrics')
   if (uid.length > 40) throw optionError(PKG, 'uid', 'at most 40 characters (a Grafana limit)', uid)
   const business = checkBusinessPanels(opts.businessPanels)
 
+  const m = measures(resolved)
   const rows: [string, PanelSpec[]][] = [
-    ['API', apiPanels(resolved)],
-    ['WebSocket', webSocketPanels(resolved)],
-    ['Database', databasePanels(resolved)],
-    ['Quotas', quotaPanels(resolved)],
-    ['System', systemPanels(resolved)],
+    ['API', apiPanels(resolved, m)],
+    ['WebSocket', webSocketPanels(resolved, m)],
+    ['Database', databasePanels(resolved, m)],
+    ['Quotas', quotaPanels(resolved, m)],
+    ['System', systemPanels(resolved, m)],
     ['Business metrics', business.map((p) => ({
       title: p.title,
       description: p.description,
@@ -210,67 +212,53 @@ function timeseries(id: number, spec: PanelSpec, gridPos: GrafanaPanel['gridPos'
   }
 }
 
-function levels(levels: Partial<Record<Severity, number>>): [Severity, number][] {
-  return (Object.entries(levels) as [Severity, number][]).filter(([, v]) => v !== undefined)
-}
-
 function legendOf(labels: readonly string[]): string {
   return labels.map((l) => `{{${l}}}`).join(' ') || '__auto'
 }
 
-function apiPanels(o: ResolvedAlertOptions): PanelSpec[] {
+/** The target of a measured value: the alert's own expression with its recording rules inline, so it works without them. */
+function measured(measure: Measure, legendPrefix = ''): PanelSpec['targets'][number] {
+  return { expr: inline(measure), legend: `${legendPrefix}${legendOf(measure.shows)}` }
+}
+
+/** A panel of an alerted value, with the thresholds of its alert as lines. */
+function alerted(o: ResolvedAlertOptions, key: AlertKey, panel: Omit<PanelSpec, 'thresholds'>): PanelSpec {
+  return { ...panel, thresholds: Object.entries(o.thresholds[key]) as [Severity, number][] }
+}
+
+function apiPanels(o: ResolvedAlertOptions, m: Measures): PanelSpec[] {
   const n = prefixedNames(o.prefix).http
-  const { selector: sel, groupBy: g } = o
+  const { selector: sel } = o
   const w = o.windows.rate
   const count = `${n.requestDuration}_count`
-  const requests = `sum ${by(g)} (rate(${selector(count, sel)}[${w}]))`
-  const errors = `sum ${by(g)} (rate(${selector(count, sel, 'status_code=~"5.."')}[${w}]))`
-  const quantile = (q: number): string =>
-    `histogram_quantile(${q}, sum ${by([...g, 'le'])} (rate(${selector(`${n.requestDuration}_bucket`, sel)}[${w}])))`
   return [
     { title: 'Requests per second by route', unit: 'reqps', targets: [{ expr: `sum by (route) (rate(${selector(count, sel)}[${w}]))`, legend: '{{route}}' }] },
-    {
+    alerted(o, 'apiErrorRatio', {
       title: 'Error rate (5xx / all)',
       description: 'Share of requests answered with a 5xx status; lines at the alert thresholds.',
       unit: 'percentunit',
       min: 0,
-      targets: [{ expr: `(${errors} or ${requests} * 0) / (${requests} > 0)`, legend: legendOf(g) }],
-      thresholds: levels(o.thresholds.apiErrorRatio),
-    },
-    {
+      targets: [measured(m.apiErrorRatio)],
+    }),
+    alerted(o, 'apiLatencyP95Seconds', {
       title: 'Latency p95 / p99',
       unit: 's',
       min: 0,
-      targets: [
-        { expr: quantile(0.95), legend: `p95 ${legendOf(g)}` },
-        { expr: quantile(0.99), legend: `p99 ${legendOf(g)}` },
-      ],
-      thresholds: levels(o.thresholds.apiLatencyP95Seconds),
-    },
+      targets: [measured(m.apiLatencyP95Seconds, 'p95 '), measured(m.apiLatencyQuantile(0.99), 'p99 ')],
+    }),
     { title: 'Responses per second by status', unit: 'reqps', targets: [{ expr: `sum by (status_code) (rate(${selector(count, sel)}[${w}]))`, legend: '{{status_code}}' }] },
     { title: 'Requests in flight', unit: 'short', min: 0, targets: [{ expr: `sum by (method) (${selector(n.activeRequests, sel)})`, legend: '{{method}}' }] },
     { title: 'Handler errors per second', unit: 'short', targets: [{ expr: `sum by (route, error) (rate(${selector(n.errors, sel)}[${w}]))`, legend: '{{route}} {{error}}' }] },
   ]
 }
 
-function webSocketPanels(o: ResolvedAlertOptions): PanelSpec[] {
+function webSocketPanels(o: ResolvedAlertOptions, m: Measures): PanelSpec[] {
   const n = prefixedNames(o.prefix).ws
   const { selector: sel } = o
   const w = o.windows.rate
-  const g = [...o.groupBy, 'server']
-  const failures = `sum ${by(g)} (rate(${selector(n.connectionFailures, sel)}[${w}]))`
-  const opened = `sum ${by(g)} (rate(${selector(n.connectionsOpened, sel)}[${w}]))`
-  const failed = `(${failures} or ${opened} * 0)`
-  const s = [...o.groupBy, 'stream']
   return [
     { title: 'Active connections', unit: 'short', min: 0, targets: [{ expr: `sum by (server) (${selector(n.connectionsActive, sel)})`, legend: '{{server}}' }] },
-    {
-      title: 'Connection failures / attempts',
-      unit: 'percentunit',
-      min: 0,
-      targets: [{ expr: `${failed} / (((${opened} or ${failures} * 0) + ${failed}) > 0)`, legend: legendOf(g) }],
-      thresholds: levels(o.thresholds.wsFailureRatio),
-    },
+    alerted(o, 'wsFailureRatio', { title: 'Connection failures / attempts', unit: 'percentunit', min: 0, targets: [measured(m.wsFailureRatio)] }),
     {
       title: 'Connections opened and failed per second',
       unit: 'cps',
@@ -291,47 +279,21 @@ function webSocketPanels(o: ResolvedAlertOptions): PanelSpec[] {
       unit: 's',
       targets: [{ expr: `histogram_quantile(0.95, sum by (server, le) (rate(${selector(`${n.connectionDuration}_bucket`, sel)}[${w}])))`, legend: '{{server}}' }],
     },
-    {
-      title: 'Average streaming duration',
-      unit: 's',
-      min: 0,
-      targets: [{
-        expr: `sum ${by(s)} (rate(${selector(`${n.streamDuration}_sum`, sel)}[${w}])) / (sum ${by(s)} (rate(${selector(`${n.streamDuration}_count`, sel)}[${w}])) > 0)`,
-        legend: legendOf(s),
-      }],
-      thresholds: levels(o.thresholds.streamDurationSeconds),
-    },
+    alerted(o, 'streamDurationSeconds', { title: 'Average streaming duration', unit: 's', min: 0, targets: [measured(m.streamDurationSeconds)] }),
     { title: 'Streams per second by outcome', unit: 'short', targets: [{ expr: `sum by (stream, outcome) (rate(${selector(`${n.streamDuration}_count`, sel)}[${w}]))`, legend: '{{stream}} {{outcome}}' }] },
   ]
 }
 
-function databasePanels(o: ResolvedAlertOptions): PanelSpec[] {
+function databasePanels(o: ResolvedAlertOptions, m: Measures): PanelSpec[] {
   const n = prefixedNames(o.prefix).pg
   const { selector: sel } = o
   const w = o.windows.rate
-  const g = [...o.groupBy, 'pool']
   const rate = (metric: string): string => `rate(${selector(metric, sel)}[${w}])`
   return [
-    {
-      title: 'Pool connections used / max',
-      unit: 'percentunit',
-      min: 0,
-      max: 1,
-      targets: [{
-        expr: `sum without (state) (${selector(n.poolConnections, sel, 'state="used"')}) / (${selector(n.poolMaxConnections, sel)} > 0)`,
-        legend: '{{instance}} {{pool}}',
-      }],
-      thresholds: levels(o.thresholds.dbPoolUsageRatio),
-    },
+    alerted(o, 'dbPoolUsageRatio', { title: 'Pool connections used / max', unit: 'percentunit', min: 0, max: 1, targets: [measured(m.dbPoolUsageRatio)] }),
     { title: 'Pool connections by state', unit: 'short', min: 0, targets: [{ expr: `sum by (pool, state) (${selector(n.poolConnections, sel)})`, legend: '{{pool}} {{state}}' }] },
     { title: 'Requests waiting for a client', unit: 'short', min: 0, targets: [{ expr: `sum by (pool) (${selector(n.poolWaitingRequests, sel)})`, legend: '{{pool}}' }] },
-    {
-      title: 'Average query latency',
-      unit: 's',
-      min: 0,
-      targets: [{ expr: `sum ${by(g)} (${rate(`${n.queryDuration}_sum`)}) / (sum ${by(g)} (${rate(`${n.queryDuration}_count`)}) > 0)`, legend: legendOf(g) }],
-      thresholds: levels(o.thresholds.dbQueryLatencySeconds),
-    },
+    alerted(o, 'dbQueryLatencySeconds', { title: 'Average query latency', unit: 's', min: 0, targets: [measured(m.dbQueryLatencySeconds)] }),
     {
       title: 'Query latency p95 by operation',
       unit: 's',
@@ -350,17 +312,10 @@ function databasePanels(o: ResolvedAlertOptions): PanelSpec[] {
   ]
 }
 
-function quotaPanels(o: ResolvedAlertOptions): PanelSpec[] {
+function quotaPanels(o: ResolvedAlertOptions, m: Measures): PanelSpec[] {
   const n = prefixedNames(o.prefix).quota
-  const g = [...o.groupBy, 'quota']
   return [
-    {
-      title: `Quota limit hits per ${o.windows.quota}`,
-      unit: 'short',
-      min: 0,
-      targets: [{ expr: `sum ${by(g)} (increase(${selector(n.limitHits, o.selector)}[${o.windows.quota}]))`, legend: legendOf(g) }],
-      thresholds: levels(o.thresholds.quotaLimitHits),
-    },
+    alerted(o, 'quotaLimitHits', { title: `Quota limit hits per ${o.windows.quota}`, unit: 'short', min: 0, targets: [measured(m.quotaLimitHits)] }),
     {
       title: 'Quota checks per second by outcome',
       unit: 'short',
@@ -369,16 +324,16 @@ function quotaPanels(o: ResolvedAlertOptions): PanelSpec[] {
   ]
 }
 
-function systemPanels(o: ResolvedAlertOptions): PanelSpec[] {
+function systemPanels(o: ResolvedAlertOptions, m: Measures): PanelSpec[] {
   const names = prefixedNames(o.prefix)
   const n = names.system
   const sel = o.selector
-  const ratio = (title: string, metric: string, legend: string, thresholds: [Severity, number][]): PanelSpec =>
-    ({ title, unit: 'percentunit', min: 0, max: 1, targets: [{ expr: selector(metric, sel), legend }], thresholds })
+  const ratio = (title: string, key: AlertKey): PanelSpec =>
+    alerted(o, key, { title, unit: 'percentunit', min: 0, max: 1, targets: [measured(m[key])] })
   return [
-    ratio('CPU utilization', n.cpuUtilization, '{{instance}}', levels(o.thresholds.cpuUtilizationRatio)),
-    ratio('Memory utilization', n.memoryUtilization, '{{instance}}', levels(o.thresholds.memoryUtilizationRatio)),
-    ratio('Disk utilization', n.filesystemUtilization, '{{instance}} {{mountpoint}}', levels(o.thresholds.diskUtilizationRatio)),
+    ratio('CPU utilization', 'cpuUtilizationRatio'),
+    ratio('Memory utilization', 'memoryUtilizationRatio'),
+    ratio('Disk utilization', 'diskUtilizationRatio'),
     {
       title: 'Network bytes per second',
       unit: 'Bps',
@@ -388,7 +343,7 @@ function systemPanels(o: ResolvedAlertOptions): PanelSpec[] {
       title: 'Instrumentation errors per second',
       description: 'Recording failures the metrics packages caught (the app was not affected).',
       unit: 'short',
-      targets: [{ expr: `sum by (component) (rate(${selector(names.instrumentationErrors, sel)}[${o.windows.rate}]))`, legend: '{{component}}' }],
+      targets: [{ expr: `sum by (component) (rate(${selector(names.core.instrumentationErrors, sel)}[${o.windows.rate}]))`, legend: '{{component}}' }],
     },
   ]
 }
@@ -398,16 +353,17 @@ function checkBusinessPanels(value: unknown): BusinessPanel[] {
   if (!Array.isArray(value)) throw optionError(PKG, 'businessPanels', 'an array of { title, expr }', value)
   return value.map((panel: unknown, i) => {
     const option = `businessPanels[${i}]`
-    const p = checkObject<BusinessPanel>(PKG, option, panel)
+    const p = checkObject<BusinessPanel>(option, panel)
+    checkKeys(p, ['title', 'expr', 'legend', 'unit', 'description'], `${option}.`)
     const checked: BusinessPanel = {
-      title: checkString(PKG, `${option}.title`, p.title, ''),
-      expr: checkString(PKG, `${option}.expr`, p.expr, ''),
+      title: checkString(`${option}.title`, p.title, ''),
+      expr: checkString(`${option}.expr`, p.expr, ''),
     }
     if (checked.title === '') throw optionError(PKG, `${option}.title`, 'a non-empty string', p.title)
     if (checked.expr === '') throw optionError(PKG, `${option}.expr`, 'a non-empty string', p.expr)
-    if (p.legend !== undefined) checked.legend = checkString(PKG, `${option}.legend`, p.legend, '')
-    if (p.unit !== undefined) checked.unit = checkString(PKG, `${option}.unit`, p.unit, 'short')
-    if (p.description !== undefined) checked.description = checkString(PKG, `${option}.description`, p.description, '')
+    if (p.legend !== undefined) checked.legend = checkString(`${option}.legend`, p.legend, '')
+    if (p.unit !== undefined) checked.unit = checkString(`${option}.unit`, p.unit, 'short')
+    if (p.description !== undefined) checked.description = checkString(`${option}.description`, p.description, '')
     return checked
   })
 }

@@ -1,6 +1,6 @@
 export { prometheusRules, ruleGroups } from './rules.js'
 export type { AlertingRule, PrometheusRules, RuleGroup } from './rules.js'
-export { resolveAlertOptions, defaultThresholds, thresholdKinds } from './options.js'
+export { resolveAlertOptions, defaultThresholds } from './options.js'
 export type {
   AlertForDurations,
   AlertOptions,
@@ -10,7 +10,6 @@ export type {
   Severity,
   ThresholdKind,
 } from './options.js'
-export { definedMetricNames } from './metric-names.js'
 export { promtoolTests, promtoolFiles } from './promtool.js'
 export type { PromtoolTests } from './promtool.js'
 export { grafanaDashboard } from './dashboard.js'

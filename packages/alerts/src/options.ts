@@ -1,14 +1,21 @@
-import { checkLabelNames, checkNumber, checkObject, checkPrefix, optionError } from '@intervai/metrics-core'
-import { checkDuration, checkSelector } from './promql.js'
+import {
+  alertCatalog,
+  defaultForDurations,
+  defaultWindows,
+  optionError,
+  severities,
+  type AlertKey,
+  type Severity,
+  type ThresholdKind,
+} from '@intervai/metrics-catalog'
+import { checkDuration, checkKeys, checkLabelNames, checkNumber, checkObject, checkPrefix, checkSelector, PKG } from './checks.js'
 
-const PKG = '@intervai/metrics-alerts'
-
-/** The three alert severities, in the `severity` label of every alert. */
-export type Severity = 'critical' | 'warning' | 'info'
+export type { Severity, ThresholdKind }
 
 /**
  * Alert thresholds. An alert fires when the measured value is strictly above its threshold
  * for the `for` duration of its severity. Within one alert, critical > warning > info.
+ * The defaults are `alertCatalog` of `@intervai/metrics-catalog` (DESIGN.md's table).
  */
 export interface AlertThresholds {
   /**
@@ -27,6 +34,11 @@ export interface AlertThresholds {
    */
   wsFailureRatio: { critical: number; warning: number }
   /**
+   * Average duration of streaming operations, in seconds, over `windows.rate`, per stream.
+   * @default { info: 30 }
+   */
+  streamDurationSeconds: { info: number }
+  /**
    * PostgreSQL pool clients in use / pool maximum, as a ratio (0..1), per pool.
    * @default { critical: 0.9 }
    */
@@ -36,6 +48,11 @@ export interface AlertThresholds {
    * @default { warning: 0.5, info: 0.2 }
    */
   dbQueryLatencySeconds: { warning: number; info: number }
+  /**
+   * Quota limit hits (rejected requests) per quota within `windows.quota`, a count.
+   * @default { info: 100 }
+   */
+  quotaLimitHits: { info: number }
   /**
    * Host CPU utilization, as a ratio (0..1).
    * @default { critical: 0.9, warning: 0.7 }
@@ -51,20 +68,7 @@ export interface AlertThresholds {
    * @default { critical: 0.95, warning: 0.8 }
    */
   diskUtilizationRatio: { critical: number; warning: number }
-  /**
-   * Quota limit hits (rejected requests) per quota within `windows.quota`, a count.
-   * @default { info: 100 }
-   */
-  quotaLimitHits: { info: number }
-  /**
-   * Average duration of streaming operations, in seconds, over `windows.rate`, per stream.
-   * @default { info: 30 }
-   */
-  streamDurationSeconds: { info: number }
 }
-
-/** Which of the thresholds is which kind of value: decides formatting and bounds. */
-export type ThresholdKind = 'ratio' | 'seconds' | 'count'
 
 /** Range windows of the rules and dashboard, as Prometheus durations (`30s`, `5m`, `1h`). */
 export interface AlertWindows {
@@ -90,6 +94,15 @@ export interface AlertForDurations {
   info: string
 }
 
+// The documented interfaces above have exactly the catalog's shape: an alert, a severity or a
+// window added to the catalog fails the build here until it is documented.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+type CatalogThresholds = { [K in AlertKey]: { [S in keyof (typeof alertCatalog)[K]['thresholds']]: number } }
+type Assert<T extends true> = T
+type ShapesMatchCatalog = Assert<
+  [Same<AlertThresholds, CatalogThresholds>, Same<AlertWindows, Record<keyof typeof defaultWindows, string>>, Same<AlertForDurations, Record<Severity, string>>] extends [true, true, true] ? true : false
+>
+
 /** Options shared by `prometheusRules()`, `grafanaDashboard()` and `promtoolTests()`. */
 export interface AlertOptions {
   /**
@@ -108,11 +121,20 @@ export interface AlertOptions {
    * @default ['job']
    */
   groupBy?: string[]
-  /** Thresholds; any subset, the rest keep their defaults. */
+  /**
+   * Thresholds; any subset, the rest keep their defaults.
+   * @default the catalog's (see `AlertThresholds`)
+   */
   thresholds?: { [K in keyof AlertThresholds]?: Partial<AlertThresholds[K]> }
-  /** Range windows; any subset. */
+  /**
+   * Range windows; any subset.
+   * @default { rate: '5m', quota: '1h' }
+   */
   windows?: Partial<AlertWindows>
-  /** `for` durations per severity; any subset. */
+  /**
+   * `for` durations per severity; any subset.
+   * @default { critical: '5m', warning: '10m', info: '15m' }
+   */
   for?: Partial<AlertForDurations>
 }
 
@@ -132,72 +154,47 @@ export interface ResolvedAlertOptions {
   for: AlertForDurations
 }
 
-/** The default thresholds, from DESIGN.md's alert table. */
-export const defaultThresholds: Readonly<AlertThresholds> = Object.freeze({
-  apiErrorRatio: { critical: 0.05, warning: 0.01 },
-  apiLatencyP95Seconds: { warning: 2, info: 1 },
-  wsFailureRatio: { critical: 0.1, warning: 0.01 },
-  dbPoolUsageRatio: { critical: 0.9 },
-  dbQueryLatencySeconds: { warning: 0.5, info: 0.2 },
-  cpuUtilizationRatio: { critical: 0.9, warning: 0.7 },
-  memoryUtilizationRatio: { critical: 0.9, warning: 0.8 },
-  diskUtilizationRatio: { critical: 0.95, warning: 0.8 },
-  quotaLimitHits: { info: 100 },
-  streamDurationSeconds: { info: 30 },
-})
+const ALERT_OPTIONS = ['prefix', 'selector', 'groupBy', 'thresholds', 'windows', 'for'] as const
 
-/** The kind of value each threshold measures. */
-export const thresholdKinds: Readonly<Record<keyof AlertThresholds, ThresholdKind>> = Object.freeze({
-  apiErrorRatio: 'ratio',
-  apiLatencyP95Seconds: 'seconds',
-  wsFailureRatio: 'ratio',
-  dbPoolUsageRatio: 'ratio',
-  dbQueryLatencySeconds: 'seconds',
-  cpuUtilizationRatio: 'ratio',
-  memoryUtilizationRatio: 'ratio',
-  diskUtilizationRatio: 'ratio',
-  quotaLimitHits: 'count',
-  streamDurationSeconds: 'seconds',
-})
+/** The default thresholds: the catalog's, as a frozen copy. */
+export const defaultThresholds: Readonly<AlertThresholds> = Object.freeze(
+  Object.fromEntries(Object.entries(alertCatalog).map(([key, spec]) => [key, Object.freeze({ ...spec.thresholds })])),
+) as unknown as AlertThresholds
 
-const DEFAULT_WINDOWS: AlertWindows = { rate: '5m', quota: '1h' }
-const DEFAULT_FOR: AlertForDurations = { critical: '5m', warning: '10m', info: '15m' }
-const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info']
-
-/** Checks the options and fills in defaults; a bad option throws a TypeError naming it and its value. */
-export function resolveAlertOptions(options: AlertOptions = {}): ResolvedAlertOptions {
-  const opts = checkObject<AlertOptions>(PKG, 'options', options)
-  const groupBy = opts.groupBy === undefined ? ['job'] : checkLabelNames(PKG, 'groupBy', opts.groupBy)
+/**
+ * Checks the options and fills in defaults; a bad or unknown option throws a TypeError naming
+ * it and its value.
+ * @param allowed further option names the caller checks itself (the dashboard's `title`, ...)
+ */
+export function resolveAlertOptions(options: AlertOptions = {}, allowed: readonly string[] = []): ResolvedAlertOptions {
+  const opts = checkObject<AlertOptions>('options', options)
+  checkKeys(opts, [...ALERT_OPTIONS, ...allowed])
   return {
-    prefix: checkPrefix(PKG, 'prefix', opts.prefix),
-    selector: checkSelector(PKG, 'selector', opts.selector),
-    groupBy,
+    prefix: checkPrefix(opts.prefix),
+    selector: checkSelector(opts.selector),
+    groupBy: opts.groupBy === undefined ? ['job'] : checkLabelNames('groupBy', opts.groupBy),
     thresholds: resolveThresholds(opts.thresholds),
-    windows: resolveDurations(opts.windows, DEFAULT_WINDOWS, 'windows'),
-    for: resolveDurations(opts.for, DEFAULT_FOR, 'for'),
+    windows: resolveDurations(opts.windows, defaultWindows, 'windows'),
+    for: resolveDurations(opts.for, defaultForDurations, 'for'),
   }
 }
 
 function resolveThresholds(value: unknown): AlertThresholds {
-  const given = checkObject<Record<string, unknown>>(PKG, 'thresholds', value)
+  const given = checkObject<Record<string, unknown>>('thresholds', value)
+  checkKeys(given, Object.keys(alertCatalog), 'thresholds.')
   const out: Record<string, Record<string, number>> = {}
-  for (const key of Object.keys(given)) {
-    if (!(key in defaultThresholds)) {
-      throw optionError(PKG, `thresholds.${key}`, `one of ${Object.keys(defaultThresholds).join(', ')}`, key)
-    }
-  }
-  for (const [key, defaults] of Object.entries(defaultThresholds) as [keyof AlertThresholds, Record<string, number>][]) {
+  for (const [key, spec] of Object.entries(alertCatalog)) {
     const option = `thresholds.${key}`
-    const levels = checkObject<Record<string, unknown>>(PKG, option, given[key])
-    for (const level of Object.keys(levels)) {
-      if (!(level in defaults)) throw optionError(PKG, `${option}.${level}`, `one of ${Object.keys(defaults).join(', ')}`, level)
+    const defaults: Partial<Record<Severity, number>> = spec.thresholds
+    const levels = checkObject<Record<string, unknown>>(option, given[key])
+    checkKeys(levels, Object.keys(defaults), `${option}.`)
+    const max = spec.kind === 'ratio' ? 1 : Number.MAX_SAFE_INTEGER
+    const resolved: Partial<Record<Severity, number>> = {}
+    for (const level of severities) {
+      const fallback = defaults[level]
+      if (fallback !== undefined) resolved[level] = checkNumber(`${option}.${level}`, levels[level], fallback, 0, max)
     }
-    const max = thresholdKinds[key] === 'ratio' ? 1 : Number.MAX_SAFE_INTEGER
-    const resolved: Record<string, number> = {}
-    for (const level of Object.keys(defaults)) {
-      resolved[level] = checkNumber(PKG, `${option}.${level}`, levels[level], defaults[level] as number, 0, max)
-    }
-    const ordered = SEVERITIES.filter((s) => s in resolved)
+    const ordered = severities.filter((s) => resolved[s] !== undefined)
     for (let i = 1; i < ordered.length; i++) {
       const higher = ordered[i - 1] as Severity
       const lower = ordered[i] as Severity
@@ -205,19 +202,17 @@ function resolveThresholds(value: unknown): AlertThresholds {
         throw optionError(PKG, `${option}.${lower}`, `below ${option}.${higher} (${resolved[higher]})`, resolved[lower])
       }
     }
-    out[key] = resolved
+    out[key] = resolved as Record<string, number>
   }
   return out as unknown as AlertThresholds
 }
 
-function resolveDurations<T extends object>(value: unknown, defaults: T, option: string): T {
-  const given = checkObject<Record<string, unknown>>(PKG, option, value)
-  for (const key of Object.keys(given)) {
-    if (!(key in defaults)) throw optionError(PKG, `${option}.${key}`, `one of ${Object.keys(defaults).join(', ')}`, key)
-  }
+function resolveDurations<T extends object>(value: unknown, defaults: Readonly<T>, option: string): T {
+  const given = checkObject<Record<string, unknown>>(option, value)
+  checkKeys(given, Object.keys(defaults), `${option}.`)
   const out: Record<string, string> = {}
   for (const [key, fallback] of Object.entries(defaults) as [string, string][]) {
-    out[key] = given[key] === undefined ? fallback : checkDuration(PKG, `${option}.${key}`, given[key])
+    out[key] = given[key] === undefined ? fallback : checkDuration(`${option}.${key}`, given[key])
   }
   return out as T
 }

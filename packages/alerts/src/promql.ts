@@ -1,10 +1,10 @@
-import { optionError } from '@intervai/metrics-core'
-
 const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/
 const UNIT_SECONDS = [365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001]
-const STRING = String.raw`(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|` + '`[^`]*`)'
-const MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=)\s*` + STRING + String.raw`\s*`
-const MATCHERS = new RegExp(String.raw`^${MATCHER}(?:,${MATCHER})*,?\s*$`)
+
+/** Whether `text` is a Prometheus duration such as `1h30m` (zero included). */
+export function isDuration(text: string): boolean {
+  return text !== '' && DURATION.test(text)
+}
 
 /** Seconds in a Prometheus duration such as `1h30m` (assumes it passed `checkDuration`). */
 export function durationSeconds(duration: string): number {
@@ -16,28 +16,6 @@ export function durationSeconds(duration: string): number {
     if (part !== undefined) seconds += Number(part) * (UNIT_SECONDS[i] as number)
   }
   return seconds
-}
-
-/** Throws unless `value` is a non-zero Prometheus duration (`30s`, `5m`, `1h30m`). */
-export function checkDuration(pkg: string, option: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '' || !DURATION.test(value) || durationSeconds(value) === 0) {
-    throw optionError(pkg, option, 'a Prometheus duration such as "30s", "5m" or "1h"', value)
-  }
-  return value
-}
-
-/**
- * Throws unless `value` is undefined or a list of PromQL label matchers (`job="api", env!~"dev|test"`),
- * with or without the surrounding braces; returns it without braces (or '').
- */
-export function checkSelector(pkg: string, option: string, value: unknown): string {
-  if (value === undefined) return ''
-  if (typeof value !== 'string') throw optionError(pkg, option, 'PromQL label matchers such as job="api"', value)
-  let inner = value.trim()
-  if (inner.startsWith('{') && inner.endsWith('}')) inner = inner.slice(1, -1).trim()
-  if (inner === '') return ''
-  if (!MATCHERS.test(inner)) throw optionError(pkg, option, 'PromQL label matchers such as job="api"', value)
-  return inner.replace(/,\s*$/, '')
 }
 
 /** A vector selector: the metric name with the configured matchers and any extra ones. */

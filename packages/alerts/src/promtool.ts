@@ -1,7 +1,8 @@
 import { stringify } from 'yaml'
-import { alertCatalog, severitiesOf, thresholdText, type AlertFamily } from './catalog.js'
+import type { AlertKey } from '@intervai/metrics-catalog'
+import { alertFamilies, severitiesOf, thresholdText, type AlertFamily } from './families.js'
 import { prefixedNames, type PrefixedNames } from './metric-names.js'
-import { resolveAlertOptions, type AlertOptions, type AlertThresholds, type ResolvedAlertOptions, type Severity } from './options.js'
+import { resolveAlertOptions, type AlertOptions, type ResolvedAlertOptions, type Severity } from './options.js'
 import { durationSeconds } from './promql.js'
 import { prometheusRules } from './rules.js'
 import { renderText } from './template.js'
@@ -47,7 +48,7 @@ export function promtoolTests(options: AlertOptions = {}, ruleFile = 'rules.yml'
   const names = prefixedNames(resolved.prefix)
   const base = baseLabels(resolved)
   const tests: Record<string, unknown>[] = []
-  for (const { alerts } of alertCatalog(resolved)) {
+  for (const { alerts } of alertFamilies(resolved)) {
     for (const family of alerts) tests.push(...familyTests(resolved, names, base, family))
   }
   const file = { rule_files: [ruleFile], evaluation_interval: '1m', tests }
@@ -154,7 +155,7 @@ function familyTests(options: ResolvedAlertOptions, names: PrefixedNames, base: 
   return tests
 }
 
-function builders(options: ResolvedAlertOptions, n: PrefixedNames): Record<keyof AlertThresholds, Builder> {
+function builders(options: ResolvedAlertOptions, n: PrefixedNames): Record<AlertKey, Builder> {
   const keep = (family: readonly string[], labels: Labels): Labels => {
     const kept: Labels = {}
     for (const label of [...options.groupBy, ...family]) if (labels[label] !== undefined) kept[label] = labels[label]

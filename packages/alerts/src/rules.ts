@@ -1,5 +1,5 @@
 import { stringify } from 'yaml'
-import { alertCatalog, severitiesOf, thresholdText, type Area } from './catalog.js'
+import { alertFamilies, severitiesOf, thresholdText } from './families.js'
 import { resolveAlertOptions, type AlertOptions, type ResolvedAlertOptions, type Severity } from './options.js'
 import { toTemplate } from './template.js'
 
@@ -33,14 +33,6 @@ export interface PrometheusRules {
   yaml: string
 }
 
-const GROUP_NAMES: Record<Area, string> = {
-  api: 'intervai-metrics-api',
-  websocket: 'intervai-metrics-websocket',
-  database: 'intervai-metrics-database',
-  quota: 'intervai-metrics-quota',
-  system: 'intervai-metrics-system',
-}
-
 /**
  * The Prometheus recording and alerting rules for every alert of the IntervAI metrics: 6 critical,
  * 7 warning and 4 info rules, each with a `severity` label, a `for` duration and summary and
@@ -54,8 +46,8 @@ export function prometheusRules(options: AlertOptions = {}): PrometheusRules {
 
 /** The rule groups for options already resolved. */
 export function ruleGroups(options: ResolvedAlertOptions): RuleGroup[] {
-  return alertCatalog(options).map(({ area, records, alerts }) => ({
-    name: GROUP_NAMES[area],
+  return alertFamilies(options).map(({ area, records, alerts }) => ({
+    name: `intervai-metrics-${area}`,
     rules: [
       ...records.map((r) => ({ record: r.record, expr: r.expr })),
       ...alerts.flatMap((family) =>

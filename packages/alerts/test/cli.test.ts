@@ -28,6 +28,12 @@ describe('intervai-metrics CLI', () => {
     expect(result.stdout).toBe(prometheusRules().yaml)
   })
 
+  it('prints exactly the committed default rule file', () => {
+    const result = run('rules')
+    expect(result.status).toBe(0)
+    expect(result.stdout).toBe(readFileSync(fileURLToPath(new URL('./fixtures/default.rules.yml', import.meta.url)), 'utf8'))
+  })
+
   it('applies --prefix and --selector', () => {
     const result = run('rules', '--prefix', 'myapp_', '--selector', 'job="api"')
     expect(result.status).toBe(0)

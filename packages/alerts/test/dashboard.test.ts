@@ -1,5 +1,6 @@
+import { seriesNames } from '@intervai/metrics-catalog'
 import { describe, expect, it } from 'vitest'
-import { definedMetricNames, grafanaDashboard, type GrafanaPanel } from '../src/index.js'
+import { grafanaDashboard, prometheusRules, type AlertingRule, type GrafanaPanel } from '../src/index.js'
 import { parsePromql } from './promql.js'
 
 const panel = (panels: GrafanaPanel[], title: string): GrafanaPanel => {
@@ -82,7 +83,7 @@ describe('grafanaDashboard', () => {
 
   it('parses every expression and reads only metrics the packages define', () => {
     for (const options of [{}, { prefix: 'myapp_', selector: 'job="api"', groupBy: [] }]) {
-      const known = definedMetricNames(options.prefix)
+      const known = seriesNames(options.prefix)
       const all = exprs(grafanaDashboard(options).panels)
       expect(all).toHaveLength(35)
       const used = new Set<string>()
@@ -102,10 +103,61 @@ describe('grafanaDashboard', () => {
     }
   })
 
+  it.each([
+    ['defaults', {}],
+    ['prefix, selector, no grouping, other windows', { prefix: 'myapp_', selector: 'job="api"', groupBy: [], windows: { rate: '2m', quota: '30m' } }],
+  ])('draws each alerted value with the expression its alert compares (%s)', (_name, options) => {
+    // The rules' value with every recording rule it reads written out: what the panel must show.
+    const rules = prometheusRules(options)
+    const records = new Map(rules.groups.flatMap((g) => g.rules.flatMap((r) => ('record' in r ? [[r.record, r.expr] as const] : []))))
+    const expand = (expr: string): string => {
+      let out = expr
+      for (let changed = true; changed; ) {
+        changed = false
+        for (const [record, recorded] of records) {
+          if (out.includes(record)) {
+            out = out.split(record).join(recorded)
+            changed = true
+          }
+        }
+      }
+      return out
+    }
+    const alerts = rules.groups.flatMap((g) => g.rules.filter((r): r is AlertingRule => 'alert' in r))
+    const valueOf = (alert: string): string => expand((alerts.find((a) => a.alert === alert) as AlertingRule).expr.replace(/ > [^ ]+$/, ''))
+    const panels = grafanaDashboard(options).panels
+    const quota = options.windows?.quota ?? '1h'
+    const shown: Record<string, string> = {
+      ApiHighErrorRate: 'Error rate (5xx / all)',
+      ApiHighLatencyP95: 'Latency p95 / p99',
+      WebSocketHighFailureRatio: 'Connection failures / attempts',
+      StreamingSlowAverageDuration: 'Average streaming duration',
+      DatabasePoolNearlyExhausted: 'Pool connections used / max',
+      DatabaseHighQueryLatency: 'Average query latency',
+      QuotaLimitFrequentlyHit: `Quota limit hits per ${quota}`,
+      HostHighCpuUtilization: 'CPU utilization',
+      HostHighMemoryUtilization: 'Memory utilization',
+      HostHighDiskUtilization: 'Disk utilization',
+    }
+    expect(Object.keys(shown).sort()).toEqual([...new Set(alerts.map((a) => a.alert))].sort())
+    for (const [alert, title] of Object.entries(shown)) {
+      expect(panel(panels, title).targets?.[0]?.expr, alert).toBe(valueOf(alert))
+    }
+  })
+
   it('adds the selector to every query', () => {
     for (const expr of exprs(grafanaDashboard({ selector: 'job="api"' }).panels)) {
       expect(expr.split('{job="api"').length - 1, expr).toBe(parsePromql(expr).metricNames.length)
     }
+  })
+
+  it('rejects an unknown option instead of ignoring it', () => {
+    expect(() => grafanaDashboard({ titel: 'Billing' } as never)).toThrow(
+      '@intervai/metrics-alerts: option "titel" must be one of the options (prefix, selector, groupBy, thresholds, windows, for, title, uid, businessPanels) (got "Billing")',
+    )
+    expect(() => grafanaDashboard({ businessPanels: [{ title: 'a', expr: 'up', legnd: '{{job}}' }] } as never)).toThrow(
+      'option "businessPanels[0].legnd" must be one of title, expr, legend, unit, description (got "legnd")',
+    )
   })
 
   it.each([

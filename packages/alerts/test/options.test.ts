@@ -1,5 +1,10 @@
+import { readFileSync } from 'node:fs'
+import { alertCatalog, defaultForDurations, defaultWindows } from '@intervai/metrics-catalog'
 import { describe, expect, it } from 'vitest'
 import { defaultThresholds, prometheusRules, resolveAlertOptions } from '../src/index.js'
+
+// `{ critical: 0.05, warning: 0.01 }` or `'5m'`, as the JSDoc writes them, as a value.
+const jsdocValue = (text: string): unknown => JSON.parse(text.replace(/'/g, '"').replace(/(\w+):/g, '"$1":'))
 
 describe('alert options', () => {
   it('default to the thresholds of the design table', () => {
@@ -24,6 +29,32 @@ describe('alert options', () => {
 
   it('cannot change the exported defaults', () => {
     expect(Object.isFrozen(defaultThresholds)).toBe(true)
+    expect(Object.isFrozen(defaultThresholds.apiErrorRatio)).toBe(true)
+  })
+
+  it('take every default from the catalog', () => {
+    const { thresholds, windows, for: forDurations } = resolveAlertOptions()
+    expect(Object.keys(thresholds)).toEqual(Object.keys(alertCatalog))
+    for (const [key, spec] of Object.entries(alertCatalog)) expect(thresholds[key as keyof typeof thresholds], key).toEqual(spec.thresholds)
+    expect(windows).toEqual(defaultWindows)
+    expect(forDurations).toEqual(defaultForDurations)
+  })
+
+  it('document in each @default the value the catalog gives', () => {
+    const source = readFileSync(new URL('../src/options.ts', import.meta.url), 'utf8')
+    const documented = Object.fromEntries(
+      [...source.matchAll(/@default ([{'][^\n]*?[}'])\s*\*\/\n\s*(\w+)\??:/g)].map((m) => [m[2] as string, jsdocValue(m[1] as string)]),
+    )
+    for (const [key, spec] of Object.entries(alertCatalog)) expect(documented[key], key).toEqual(spec.thresholds)
+    for (const [key, value] of Object.entries({ ...defaultWindows, ...defaultForDurations })) expect(documented[key], key).toBe(value)
+    expect(documented.windows).toEqual(defaultWindows)
+    expect(documented.for).toEqual(defaultForDurations)
+  })
+
+  it('reject an unknown option instead of ignoring it', () => {
+    expect(() => prometheusRules({ threshold: { apiErrorRatio: { critical: 0.1 } } } as never)).toThrow(
+      '@intervai/metrics-alerts: option "threshold" must be one of the options (prefix, selector, groupBy, thresholds, windows, for) (got {"apiErrorRatio":{"critical":0.1}})',
+    )
   })
 
   it('strip braces around the selector', () => {

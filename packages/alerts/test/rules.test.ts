@@ -1,8 +1,7 @@
-import { httpMetricNames } from '@intervai/metrics-http'
-import { pgMetricNames } from '@intervai/metrics-pg'
+import { metricCatalog, seriesNames } from '@intervai/metrics-catalog'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { definedMetricNames, prometheusRules, type AlertingRule } from '../src/index.js'
+import { prometheusRules, type AlertingRule } from '../src/index.js'
 import { parsePromql } from './promql.js'
 
 const alertsOf = (rules = prometheusRules()): AlertingRule[] =>
@@ -99,7 +98,7 @@ describe('prometheusRules', () => {
   it('parses every expression and reads only metrics the packages define, or its own recordings', () => {
     for (const options of [{}, { prefix: 'myapp_', selector: 'job="api"', groupBy: [] }]) {
       const rules = prometheusRules(options)
-      const known = new Set([...definedMetricNames(options.prefix), ...recordsOf(rules)])
+      const known = new Set([...seriesNames(options.prefix), ...recordsOf(rules)])
       for (const expr of exprsOf(rules)) {
         const parsed = parsePromql(expr)
         expect(parsed.errors, expr).toEqual([])
@@ -109,11 +108,11 @@ describe('prometheusRules', () => {
     }
   })
 
-  it('takes metric names from the packages that define them', () => {
+  it('takes metric names from the catalog', () => {
     const exprs = exprsOf().join('\n')
-    expect(exprs).toContain(`${httpMetricNames.requestDuration}_bucket`)
-    expect(exprs).toContain(`${pgMetricNames.poolConnections}{state="used"}`)
-    expect(exprs).toContain(pgMetricNames.poolMaxConnections)
+    expect(exprs).toContain(`${metricCatalog.http.requestDuration.name}_bucket`)
+    expect(exprs).toContain(`${metricCatalog.pg.poolConnections.name}{state="used"}`)
+    expect(exprs).toContain(metricCatalog.pg.poolMaxConnections.name)
   })
 
   it('groups API alerts by the groupBy labels', () => {

@@ -1,10 +1,11 @@
+import { deepFreeze } from './freeze.js'
 import { metricCatalog, type MetricSpec } from './metrics.js'
 
 /** The three alert severities: critical pages at once, warning notifies, info is tracked. */
 export type Severity = 'critical' | 'warning' | 'info'
 
 /** Every severity, highest first. */
-export const severities: readonly Severity[] = ['critical', 'warning', 'info']
+export const severities: readonly Severity[] = deepFreeze(['critical', 'warning', 'info'])
 
 /** What a threshold measures: decides how it is formatted and bounded. */
 export type ThresholdKind = 'ratio' | 'seconds' | 'count'
@@ -33,7 +34,7 @@ export interface AlertSpec {
  * Every alert, keyed by its thresholds option (`thresholds.apiErrorRatio` in the alerts
  * package). Defaults from DESIGN.md's table.
  */
-export const alertCatalog = {
+export const alertCatalog = deepFreeze({
   apiErrorRatio: {
     alert: 'ApiHighErrorRate',
     area: 'api',
@@ -107,18 +108,18 @@ export const alertCatalog = {
     thresholds: { critical: 0.95, warning: 0.8 },
     measures: 'filesystem space used, per mount point',
   },
-} as const satisfies Record<string, AlertSpec>
+} as const satisfies Record<string, AlertSpec>)
 
 /** The key of an alert in the catalog (its thresholds option). */
 export type AlertKey = keyof typeof alertCatalog
 
 /** How long a condition must hold before the alert fires, per severity (Prometheus durations). */
-export const defaultForDurations: Readonly<Record<Severity, string>> = { critical: '5m', warning: '10m', info: '15m' }
+export const defaultForDurations: Readonly<Record<Severity, string>> = deepFreeze({ critical: '5m', warning: '10m', info: '15m' })
 
 /** Range windows of the rules, dashboard and status page (Prometheus durations). */
-export const defaultWindows = {
+export const defaultWindows = deepFreeze({
   /** Window of every `rate()`: error ratios, latencies, failure ratios, averages. */
   rate: '5m',
   /** Window over which quota limit hits are counted (`increase()`). */
   quota: '1h',
-} as const
+} as const)

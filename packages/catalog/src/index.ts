@@ -17,3 +17,14 @@ export type { QuotaOutcome, StreamOutcome, WsCloseCode, WsFailureReason } from '
 export { alertCatalog, defaultForDurations, defaultWindows, severities } from './alerts.js'
 export type { AlertArea, AlertKey, AlertSpec, Severity, ThresholdKind } from './alerts.js'
 export { describeValue, optionError, LABEL_NAME_PATTERN, METRIC_NAME_PATTERN, PREFIX_PATTERN } from './errors.js'
+export {
+  checkInteger,
+  checkKnownKeys,
+  checkLabelNames,
+  checkNumber,
+  checkObject,
+  checkPrefix,
+  checkString,
+  isLabelName,
+  isPlainObject,
+} from './checks.js'

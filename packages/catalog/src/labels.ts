@@ -1,5 +1,6 @@
+import { deepFreeze } from './freeze.js'
 /** HTTP label values every package, rule and dashboard agrees on. */
-export const httpLabels = {
+export const httpLabels = deepFreeze({
   /** The `route` of every request no route matched (404s, unparseable URLs, requests no hook saw). */
   unmatchedRoute: '__unmatched',
   /** The `method` of every method outside `methods`. */
@@ -10,10 +11,10 @@ export const httpLabels = {
   otherStatus: '_OTHER',
   /** The methods recorded by name (RFC 9110 plus PATCH); every other one is `otherMethod`. */
   methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE'],
-} as const
+} as const)
 
 /** The ways a WebSocket handshake can fail: the `reason` of `ws_connection_failures_total`. */
-export const wsFailureReasons = {
+export const wsFailureReasons = deepFreeze({
   /** The request method was not GET (ws answers 405). */
   invalidMethod: 'invalid_method',
   /** The `Upgrade` header is missing or not `websocket` (400). */
@@ -32,7 +33,7 @@ export const wsFailureReasons = {
   clientClosed: 'client_closed',
   /** The server was closing (503). */
   serverClosing: 'server_closing',
-} as const
+} as const)
 
 /** A `reason` of `ws_connection_failures_total`. */
 export type WsFailureReason = (typeof wsFailureReasons)[keyof typeof wsFailureReasons]
@@ -41,7 +42,7 @@ export type WsFailureReason = (typeof wsFailureReasons)[keyof typeof wsFailureRe
  * The `close_code` values of `ws_connection_duration_seconds`: the close codes that mean
  * something to an operator, and `other` for the rest.
  */
-export const wsCloseCodes = {
+export const wsCloseCodes = deepFreeze({
   /** 1000: normal closure. */
   normal: '1000',
   /** 1001: going away (page left, server shutting down). */
@@ -62,16 +63,16 @@ export const wsCloseCodes = {
   internalError: '1011',
   /** Every other close code. */
   other: 'other',
-} as const
+} as const)
 
 /** A `close_code` of `ws_connection_duration_seconds`. */
 export type WsCloseCode = (typeof wsCloseCodes)[keyof typeof wsCloseCodes]
 
 /** The `direction` of `ws_messages_total` and `ws_message_size_bytes`. */
-export const wsDirections = ['received', 'sent'] as const
+export const wsDirections = deepFreeze(['received', 'sent'] as const)
 
 /** The `outcome` of `ws_stream_duration_seconds`. */
-export const streamOutcomes = ['ok', 'error', 'cancelled'] as const
+export const streamOutcomes = deepFreeze(['ok', 'error', 'cancelled'] as const)
 
 /** An `outcome` of `ws_stream_duration_seconds`. */
 export type StreamOutcome = (typeof streamOutcomes)[number]
@@ -80,7 +81,7 @@ export type StreamOutcome = (typeof streamOutcomes)[number]
  * The `code` values of `ws_errors_total` that ws itself gives errors after the handshake.
  * Other upper-case codes (zlib's `Z_DATA_ERROR`) are admitted up to a small limit, then `other`.
  */
-export const wsErrorCodes = [
+export const wsErrorCodes = deepFreeze([
   'WS_ERR_EXPECTED_FIN',
   'WS_ERR_EXPECTED_MASK',
   'WS_ERR_INVALID_CLOSE_CODE',
@@ -93,10 +94,10 @@ export const wsErrorCodes = [
   'WS_ERR_UNEXPECTED_RSV_2_3',
   'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH',
   'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH',
-] as const
+] as const)
 
 /** PostgreSQL label values. */
-export const pgLabels = {
+export const pgLabels = deepFreeze({
   /** The `outcome` of `pg_query_duration_seconds`. */
   queryOutcomes: ['ok', 'error'],
   /** The `state` of `pg_pool_connections`. */
@@ -116,16 +117,16 @@ export const pgLabels = {
     'SET', 'RESET', 'SHOW', 'DISCARD', 'LISTEN', 'UNLISTEN', 'NOTIFY', 'LOCK',
     'VACUUM', 'ANALYZE', 'EXPLAIN', 'CALL', 'DO', 'REFRESH', 'REINDEX', 'CLUSTER', 'CHECKPOINT',
   ],
-} as const
+} as const)
 
 /** The `outcome` of `quota_checks_total`. */
-export const quotaOutcomes = ['allowed', 'exceeded', 'error'] as const
+export const quotaOutcomes = deepFreeze(['allowed', 'exceeded', 'error'] as const)
 
 /** An `outcome` of `quota_checks_total`. */
 export type QuotaOutcome = (typeof quotaOutcomes)[number]
 
 /** The `direction` of `system_network_io_bytes_total`. */
-export const networkDirections = ['receive', 'transmit'] as const
+export const networkDirections = deepFreeze(['receive', 'transmit'] as const)
 
 /** The value every bounded label takes past its limit (quota names, stream names, error codes). */
 export const OVERFLOW_LABEL = '_other'

@@ -1,3 +1,4 @@
+import { deepFreeze } from './freeze.js'
 import { buckets } from './buckets.js'
 import { httpLabels, networkDirections, pgLabels, quotaOutcomes, streamOutcomes, wsCloseCodes, wsDirections, wsFailureReasons } from './labels.js'
 
@@ -25,7 +26,7 @@ const values = <T extends Record<string, string>>(labels: T): string[] => Object
  * Every metric the IntervAI Metrics packages define, by package. Names, labels and buckets are
  * shared with the alert rules and the dashboard: change them here, nowhere else.
  */
-export const metricCatalog = {
+export const metricCatalog = deepFreeze({
   core: {
     instrumentationErrors: {
       name: 'instrumentation_errors_total',
@@ -217,7 +218,7 @@ export const metricCatalog = {
       knownValues: { direction: networkDirections },
     },
   },
-} as const satisfies Record<string, Record<string, MetricSpec>>
+} as const satisfies Record<string, Record<string, MetricSpec>>)
 
 /** The packages (areas) of the metric catalog. */
 export type MetricArea = keyof typeof metricCatalog

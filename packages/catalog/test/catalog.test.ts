@@ -92,3 +92,14 @@ describe('the alert catalog', () => {
     expect(alertCatalog.streamDurationSeconds.histogram).toBe(metricCatalog.ws.streamDuration)
   })
 })
+
+describe('the catalog as shared defaults', () => {
+  it('cannot be changed by a caller', () => {
+    expect(Object.isFrozen(alertCatalog.apiErrorRatio.thresholds)).toBe(true)
+    expect(Object.isFrozen(metricCatalog.http.requestDuration.buckets)).toBe(true)
+    expect(() => {
+      ;(alertCatalog.apiErrorRatio.thresholds as { critical: number }).critical = 0.5
+    }).toThrow(TypeError)
+    expect(alertCatalog.apiErrorRatio.thresholds.critical).toBe(0.05)
+  })
+})

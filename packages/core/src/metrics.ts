@@ -154,7 +154,7 @@ export class Metrics {
     if (typeof definition.help !== 'string' || definition.help.length === 0) {
       throw optionError(PKG, 'help', 'a non-empty string', definition.help)
     }
-    const labelNames = checkLabelNames(PKG, 'labelNames', definition.labelNames)
+    const labelNames = definition.labelNames === undefined ? [] : checkLabelNames(PKG, 'labelNames', definition.labelNames)
     for (const key of Object.keys(this.defaultLabels)) {
       if (labelNames.includes(key)) throw optionError(PKG, 'labelNames', `names not already in defaultLabels (${key})`, labelNames)
     }

@@ -1,4 +1,15 @@
-import { LABEL_NAME_PATTERN, METRIC_NAME_PATTERN, optionError, PREFIX_PATTERN } from '@intervai/metrics-catalog'
+import {
+  checkInteger,
+  checkKnownKeys,
+  checkNumber,
+  checkObject,
+  checkPrefix,
+  checkString,
+  isLabelName,
+  isPlainObject,
+  METRIC_NAME_PATTERN,
+  optionError,
+} from '@intervai/metrics-catalog'
 
 /**
  * Checks one option: returns the value to use (its default when it was left out) or throws
@@ -8,14 +19,6 @@ export type OptionCheck<T> = (pkg: string, option: string, value: unknown) => T
 
 /** The checked options of a spec. */
 export type CheckedOptions<S extends Record<string, OptionCheck<unknown>>> = { [K in keyof S]: ReturnType<S[K]> }
-
-function range(min: number, max: number): string {
-  return max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /**
  * Checks an options object against a spec: every key must be one the spec (or `allowed`)
@@ -29,13 +32,9 @@ export function checkOptions<S extends Record<string, OptionCheck<unknown>>>(
   spec: S,
   allowed: readonly string[] = [],
 ): CheckedOptions<S> {
-  if (value !== undefined && !isPlainObject(value)) throw optionError(pkg, 'options', 'an object', value)
-  const given = value ?? {}
-  for (const key of Object.keys(given)) {
-    if (!Object.hasOwn(spec, key) && !allowed.includes(key)) {
-      throw optionError(pkg, key, `one of the options (${Object.keys(spec).join(', ')})`, given[key])
-    }
-  }
+  const given = checkObject<Record<string, unknown>>(pkg, 'options', value)
+  const known = Object.keys(spec)
+  checkKnownKeys(pkg, Object.fromEntries(Object.entries(given).filter(([key]) => !allowed.includes(key))), known)
   const out: Record<string, unknown> = {}
   for (const key of Object.keys(spec)) out[key] = (spec[key] as OptionCheck<unknown>)(pkg, key, given[key])
   return out as CheckedOptions<S>
@@ -46,33 +45,18 @@ export const check = {
   /** A non-empty string (at most `maxLength` characters); required when there is no default. */
   string:
     (fallback?: string, maxLength = 1000): OptionCheck<string> =>
-    (pkg, option, value) => {
-      if (value === undefined && fallback !== undefined) return fallback
-      if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) {
-        throw optionError(pkg, option, `a non-empty string of at most ${maxLength} characters`, value)
-      }
-      return value
-    },
+    (pkg, option, value) =>
+      checkString(pkg, option, value, fallback, maxLength),
   /** A finite number within [min, max]. */
   number:
     (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): OptionCheck<number> =>
-    (pkg, option, value) => {
-      if (value === undefined) return fallback
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-        throw optionError(pkg, option, `a finite number ${range(min, max)}`, value)
-      }
-      return value
-    },
+    (pkg, option, value) =>
+      checkNumber(pkg, option, value, fallback, min, max),
   /** A whole number within [min, max]. */
   integer:
     (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): OptionCheck<number> =>
-    (pkg, option, value) => {
-      if (value === undefined) return fallback
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-        throw optionError(pkg, option, `a whole number ${range(min, max)}`, value)
-      }
-      return value
-    },
+    (pkg, option, value) =>
+      checkInteger(pkg, option, value, fallback, min, max),
   /** A boolean. */
   boolean:
     (fallback: boolean): OptionCheck<boolean> =>
@@ -117,35 +101,12 @@ export const check = {
   any: (): OptionCheck<unknown> => (_pkg, _option, value) => value,
 }
 
-/** Throws unless `value` is a valid metric name prefix (or empty). */
-export function checkPrefix(pkg: string, option: string, value: unknown): string {
-  if (typeof value !== 'string' || !PREFIX_PATTERN.test(value)) {
-    throw optionError(pkg, option, 'a string matching [a-zA-Z_:][a-zA-Z0-9_:]* (or empty)', value)
-  }
-  return value
-}
-
 /** Throws unless `value` matches the Prometheus metric name grammar. */
 export function checkMetricName(pkg: string, option: string, value: unknown): string {
   if (typeof value !== 'string' || !METRIC_NAME_PATTERN.test(value)) {
     throw optionError(pkg, option, 'a metric name matching [a-zA-Z_:][a-zA-Z0-9_:]*', value)
   }
   return value
-}
-
-function isLabelName(name: unknown): name is string {
-  return typeof name === 'string' && LABEL_NAME_PATTERN.test(name) && !name.startsWith('__') && name !== 'le'
-}
-
-/** Throws unless `value` is a list of distinct label names (never `le`, never `__`-prefixed). */
-export function checkLabelNames(pkg: string, option: string, value: unknown): string[] {
-  if (value === undefined) return []
-  if (!Array.isArray(value)) throw optionError(pkg, option, 'an array of label names', value)
-  if (!value.every(isLabelName)) {
-    throw optionError(pkg, option, 'label names matching [a-zA-Z_][a-zA-Z0-9_]* (not "le", not "__"-prefixed)', value)
-  }
-  if (new Set(value).size !== value.length) throw optionError(pkg, option, 'distinct label names', value)
-  return [...value]
 }
 
 /** Throws unless `value` is a plain object of string label values with valid names. */
@@ -173,9 +134,4 @@ export function checkBuckets(pkg: string, option: string, value: unknown): numbe
   return [...value] as number[]
 }
 
-/** Throws unless `value` is undefined or a plain object; returns it (or {}). */
-export function checkObject<T extends object>(pkg: string, option: string, value: unknown): Partial<T> {
-  if (value === undefined) return {}
-  if (!isPlainObject(value)) throw optionError(pkg, option, 'an object', value)
-  return value as Partial<T>
-}
+export { checkLabelNames, checkObject, checkPrefix } from '@intervai/metrics-catalog'
