@@ -75,9 +75,10 @@ describe('the example service under a scripted scenario', () => {
         sumOf(current, 'ws_connections_active'),
         sumOf(current, 'interview_ai_optimizations_total'),
         sumOf(current, 'ws_connection_duration_seconds_count'),
+        sumOf(current, 'ws_connection_failures_total'),
       ]
-      if (seen.join() === [0, STREAMED, SOCKETS].join()) return body
-      throw new Error(`active sockets, ended optimizations, closed sockets: ${seen.join(', ')}`)
+      if (seen.join() === [0, STREAMED, SOCKETS, 1].join()) return body
+      throw new Error(`active sockets, ended optimizations, closed sockets, failed handshakes: ${seen.join(', ')}`)
     })
     samples = parseExposition(text)
   })
@@ -153,8 +154,10 @@ describe('the example service under a scripted scenario', () => {
   it('counts the WebSocket connections, messages and streams', () => {
     expect(sumOf(samples, 'ws_connections_opened_total', { server: 'api' })).toBe(SOCKETS)
     expect(sumOf(samples, 'ws_connections_active', { server: 'api' })).toBe(0)
-    // The refused handshake never reached ws (Fastify answered 401 before the upgrade).
-    expect(sumOf(samples, 'ws_connection_failures_total', { server: 'api' })).toBe(0)
+    // The handshake without a user never reached ws: the route's auth hook answered 401 instead.
+    expect(Object.fromEntries(Object.entries(seriesOf(samples, 'ws_connection_failures_total')).filter(([, n]) => n > 0))).toEqual({
+      'server=api,reason=rejected': 1,
+    })
     // Received: one start per stream, one cancel per cancelled stream.
     // Sent: suggestions + done, 1 suggestion + error, nothing for a cancelled stream, the refusal.
     const received = STREAMED + CANCELLED

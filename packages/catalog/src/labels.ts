@@ -79,7 +79,7 @@ export type StreamOutcome = (typeof streamOutcomes)[number]
 
 /**
  * The `code` values of `ws_errors_total` that ws itself gives errors after the handshake.
- * Other upper-case codes (zlib's `Z_DATA_ERROR`) are admitted up to a small limit, then `other`.
+ * Other upper-case codes (zlib's `Z_DATA_ERROR`) are admitted up to a small limit, then `_other`.
  */
 export const wsErrorCodes = deepFreeze([
   'WS_ERR_EXPECTED_FIN',

@@ -1,7 +1,7 @@
 import { errorMonitor } from 'node:events'
 import type { WebSocket } from 'ws'
-import { closeCodeLabel, errorCodeLabel } from './labels.js'
-import type { ServerSeries } from './metrics.js'
+import { patchMethod, undoAll } from '@intervai/metrics-core/internal'
+import { closeCodeLabel, COMPONENT, type ServerSeries } from './metrics.js'
 
 /** Our bookkeeping for one open connection. */
 export interface Connection {
@@ -13,6 +13,8 @@ export interface Connection {
 }
 
 const OPEN = 1
+// ws's close(code) with no code sends a close frame without one, which the peer reads as 1005.
+const NO_STATUS = 1005
 
 /** The size in bytes of a message as ws hands it to the app (Buffer, ArrayBuffer, Buffer[] or Blob). */
 export function receivedSize(data: unknown): number {
@@ -42,7 +44,53 @@ export function sentSize(data: unknown): number {
 // ws only ends a message on a send whose merged options have a truthy `fin` (defaults first, the
 // caller's own keys spread over them, in WebSocket#send of ws/lib/websocket.js).
 function isFragment(options: unknown): boolean {
-  return typeof options === 'object' && options !== null && Object.prototype.hasOwnProperty.call(options, 'fin') && !(options as { fin?: unknown }).fin
+  return typeof options === 'object' && options !== null && Object.hasOwn(options, 'fin') && !(options as { fin?: unknown }).fin
+}
+
+interface State {
+  /** Bytes of a fragmented message sent so far. */
+  pending: number
+  /** The code of the close frame this side sent first (the app's ws.close(code), or ws's after a bad frame). */
+  sentCode: number | undefined
+  readonly startedAt: number | undefined
+}
+
+/** What every connection of one server records through: guarded once per server, shared by its connections. */
+export interface ConnectionRecorder {
+  readonly series: ServerSeries
+  /** A 'message' listener. */
+  readonly received: (data: unknown) => void
+  /** An `errorMonitor` listener. */
+  readonly errored: (error: unknown) => void
+  readonly sent: (state: State, data: unknown, options: unknown) => void
+  readonly closed: (state: State, code: number) => void
+}
+
+/** Makes the guarded recording functions of one server's connections (a throw is counted, never raised). */
+export function connectionRecorder(series: ServerSeries): ConnectionRecorder {
+  const safely = <A extends unknown[]>(fn: (...args: A) => void) => series.metrics.safely(COMPONENT, fn)
+  return {
+    series,
+    received: safely((data: unknown) => {
+      series.received.inc()
+      series.receivedSize.observe(receivedSize(data))
+    }),
+    errored: safely((error: unknown) => series.error(error).inc()),
+    sent: safely((state: State, data: unknown, options: unknown) => {
+      const size = sentSize(data)
+      if (isFragment(options)) {
+        state.pending += size
+        return
+      }
+      series.sent.inc()
+      series.sentSize.observe(state.pending + size)
+      state.pending = 0
+    }),
+    closed: safely((state: State, code: number) => {
+      if (state.startedAt === undefined) return
+      series.duration[closeCodeLabel(state.sentCode ?? code)].observe((performance.now() - state.startedAt) / 1000)
+    }),
+  }
 }
 
 /**
@@ -50,90 +98,66 @@ function isFragment(options: unknown): boolean {
  * of this socket's own `send`), its errors (through `events.errorMonitor`, so an app with or
  * without an 'error' listener behaves as before) and, when `startedAt` is known, its duration
  * by close code.
+ *
+ * The close code is the one of the close frame that began the closing handshake. ws's 'close'
+ * event reports the code the peer sent, or 1006 when none came; when this side closed first
+ * (ws itself calls `close(1002 | 1007 | 1009)` on the socket after a bad frame, in
+ * receiverOnError of ws/lib/websocket.js, and can no longer read the peer's answer) it would say
+ * 1006, so this socket's own `close` is wrapped too, to learn the code it sent.
  */
 export function watchConnection(
   ws: WebSocket,
-  series: ServerSeries,
+  recorder: ConnectionRecorder,
   startedAt: number | undefined,
-  admittedCodes: Set<string>,
-  fault: (error: unknown) => void,
   gone: (connection: Connection) => void,
 ): Connection {
   const onClose = new Set<() => void>()
-  let pending = 0
+  const state: State = { pending: 0, sentCode: undefined, startedAt }
+  let watching = true
 
-  const onMessage = (data: unknown): void => {
-    try {
-      series.received.inc()
-      series.receivedSize.observe(receivedSize(data))
-    } catch (error) {
-      fault(error)
-    }
-  }
-  const onError = (error: unknown): void => {
-    try {
-      series.error(errorCodeLabel(error, admittedCodes)).inc()
-    } catch (caught) {
-      fault(caught)
-    }
-  }
-
-  const hadOwnSend = Object.prototype.hasOwnProperty.call(ws, 'send')
-  const originalSend = ws.send
-  const send = function send(this: WebSocket, data: unknown, options?: unknown, cb?: unknown): void {
-    const open = this.readyState === OPEN
-    const result = (originalSend as (d: unknown, o: unknown, c: unknown) => void).call(this, data, options, cb)
-    if (open) {
-      try {
-        const size = sentSize(data)
-        if (isFragment(options)) pending += size
-        else {
-          series.sent.inc()
-          series.sentSize.observe(pending + size)
-          pending = 0
-        }
-      } catch (error) {
-        fault(error)
-      }
-    }
-    return result
-  } as WebSocket['send']
+  const undos = [
+    patchMethod(ws, 'send', (send) =>
+      function (this: WebSocket, data: unknown, options?: unknown, cb?: unknown): unknown {
+        const open = this.readyState === OPEN
+        const result = (send as (d: unknown, o: unknown, c: unknown) => unknown).call(this, data, options, cb)
+        if (open && watching) recorder.sent(state, data, options)
+        return result
+      } as WebSocket['send'],
+    ),
+    patchMethod(ws, 'close', (close) =>
+      function (this: WebSocket, code?: number, data?: string | Buffer): void {
+        const open = this.readyState === OPEN
+        const result = close.call(this, code, data)
+        if (open && watching) state.sentCode ??= code ?? NO_STATUS
+        return result
+      },
+    ),
+  ]
 
   const connection: Connection = {
     ws,
     onClose,
     detach() {
-      ws.removeListener('message', onMessage)
-      ws.removeListener(errorMonitor, onError)
+      if (!watching) return
+      watching = false
+      ws.removeListener('message', recorder.received)
+      ws.removeListener(errorMonitor, recorder.errored)
       ws.removeListener('close', onCloseEvent)
-      if (ws.send === send) {
-        if (hadOwnSend) ws.send = originalSend
-        else delete (ws as { send?: unknown }).send
-      }
+      undoAll(undos)
     },
   }
 
   const onCloseEvent = (code: number): void => {
-    try {
-      if (startedAt !== undefined) series.duration[closeCodeLabel(code)].observe((performance.now() - startedAt) / 1000)
-    } catch (error) {
-      fault(error)
-    }
+    recorder.closed(state, code)
     connection.detach()
     gone(connection)
-    for (const end of onClose) {
-      try {
-        end()
-      } catch (error) {
-        fault(error)
-      }
-    }
+    // Our own callbacks (streams ending as cancelled), each guarded where it records.
+    for (const end of onClose) end()
     onClose.clear()
   }
 
-  ws.on('message', onMessage)
-  ws.on(errorMonitor, onError)
+  ws.on('message', recorder.received)
+  ws.on(errorMonitor, recorder.errored)
   ws.on('close', onCloseEvent)
-  ws.send = send
   return connection
 }

@@ -1,19 +1,34 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
-import { WS_FAILURE_REASONS as REASONS, type WsFailureReason } from './labels.js'
+import { wsFailureReasons as REASONS, type WsFailureReason } from '@intervai/metrics-catalog'
+import type { Metrics } from '@intervai/metrics-core'
+import { patchMethod, undoAll } from '@intervai/metrics-core/internal'
+import { COMPONENT } from './metrics.js'
 
-/** What the handshake watcher reports. Both are called at most once per upgrade attempt. */
+/** What the handshake watcher reports. Both are called at most once per upgrade attempt, and must not throw. */
 export interface HandshakeHooks {
   opened(ws: WebSocket, req: IncomingMessage): void
   failed(reason: WsFailureReason): void
-  /** Called with an error of our own bookkeeping (never one of ws or the app). */
-  fault(error: unknown): void
+}
+
+/** What `watchHandshakes` returns. */
+export interface HandshakeWatch {
+  /**
+   * Takes the counting of an upgrade request that is not ws's to count (it has not reached
+   * `handleUpgrade`): true once, and ws will not count it if it gets there later; false when
+   * ws has it already.
+   */
+  claim(req: IncomingMessage): boolean
+  /** Restores whatever is still ours. */
+  undo(): void
 }
 
 interface Attempt {
   readonly req: IncomingMessage
   readonly socket: Duplex
+  /** The socket was open when the upgrade began. */
+  readonly wasOpen: boolean
   /** Counted already, as opened or failed. */
   done: boolean
   /** A reason found while ws ran its checks (headers, shouldHandle, a sync verifyClient). */
@@ -52,13 +67,15 @@ const isOpen = (socket: Duplex): boolean => socket.readable && socket.writable
  * Watches every upgrade attempt of `wss` and reports it exactly once, as opened or failed with a
  * bounded reason. ws emits nothing for most failures, so this wraps, on this one instance only,
  * `handleUpgrade` (every way of serving ends there), `shouldHandle`, `options.verifyClient` and
- * `close`. Returns the undo, which restores whatever is still ours.
+ * `close`. Our own bookkeeping is guarded by `metrics.safely`: a failure in it is counted and
+ * the upgrade goes on as without us.
  */
-export function watchHandshakes(wss: WebSocketServer, hooks: HandshakeHooks): () => void {
+export function watchHandshakes(wss: WebSocketServer, metrics: Metrics, hooks: HandshakeHooks): HandshakeWatch {
   let active = true
   let current: Attempt | undefined
   let closing = false
-  const undo: Array<() => void> = []
+  // Every upgrade request counted, here or by whoever claimed it: each is counted once.
+  const counted = new WeakSet<IncomingMessage>()
   const options = (wss as { options?: { verifyClient?: unknown } }).options
   const verifyWrapped = typeof options?.verifyClient === 'function'
 
@@ -73,59 +90,49 @@ export function watchHandshakes(wss: WebSocketServer, hooks: HandshakeHooks): ()
     detach(attempt)
     if (active) hooks.failed(reason)
   }
+  const begin = metrics.safely(COMPONENT, (req: IncomingMessage, socket: Duplex): Attempt | undefined => {
+    if (counted.has(req)) return undefined
+    counted.add(req)
+    const reason = headerFault(req)
+    return { req, socket, wasOpen: isOpen(socket), done: false, reason, verifying: false, verified: false, onSocketClose: undefined }
+  })
   // Called once ws's synchronous part is over and the upgrade neither completed nor waits for an
   // async verifyClient: ws has answered (or destroyed the socket), and we tell which check it was.
-  const settle = (attempt: Attempt, wasOpen: boolean, verify: boolean): void => {
-    if (attempt.done || attempt.verifying) return
-    if (attempt.reason !== undefined) fail(attempt, attempt.reason)
-    else if (!wasOpen) fail(attempt, REASONS.clientClosed)
-    else if (attempt.verified || (!verify && closing)) fail(attempt, REASONS.serverClosing)
+  const settle = metrics.safely(COMPONENT, (attempt: Attempt): void => {
+    if (attempt.done) return
+    if (attempt.verifying) {
+      // An async verifyClient may never answer; if the client leaves meanwhile, that is the failure.
+      attempt.onSocketClose = () => fail(attempt, REASONS.clientClosed)
+      attempt.socket.once('close', attempt.onSocketClose)
+    } else if (attempt.reason !== undefined) fail(attempt, attempt.reason)
+    else if (!attempt.wasOpen) fail(attempt, REASONS.clientClosed)
+    else if (attempt.verified || (!verifyWrapped && closing)) fail(attempt, REASONS.serverClosing)
     else fail(attempt, REASONS.invalidHeader)
-  }
+  })
 
-  const handleUpgrade = own(wss, 'handleUpgrade', (original: HandleUpgrade): HandleUpgrade =>
-    function handleUpgrade(this: WebSocketServer, req, socket, head, callback) {
-      if (!active) return original.call(this, req, socket, head, callback)
-      let attempt: Attempt | undefined
-      let wasOpen = true
-      try {
-        attempt = { req, socket, done: false, reason: headerFault(req), verifying: false, verified: false, onSocketClose: undefined }
-        wasOpen = isOpen(socket)
-      } catch (error) {
-        hooks.fault(error)
-      }
-      if (attempt === undefined) return original.call(this, req, socket, head, callback)
-      const started = attempt
-      const outer = current
-      current = started
-      try {
-        original.call(this, req, socket, head, (ws, request) => {
-          if (!started.done) {
-            started.done = true
-            detach(started)
-            if (active) hooks.opened(ws, request)
-          }
-          callback(ws, request)
-        })
-      } finally {
-        current = outer
-      }
-      try {
-        settle(started, wasOpen, verifyWrapped)
-        if (!started.done && started.verifying) {
-          // An async verifyClient may never answer; if the client leaves meanwhile, that is the failure.
-          started.onSocketClose = () => fail(started, REASONS.clientClosed)
-          socket.once('close', started.onSocketClose)
+  const undos = [
+    patchMethod(wss, 'handleUpgrade', (original: HandleUpgrade): HandleUpgrade =>
+      function handleUpgrade(this: WebSocketServer, req, socket, head, callback) {
+        const attempt = active ? begin(req, socket) : undefined
+        if (attempt === undefined) return original.call(this, req, socket, head, callback)
+        const outer = current
+        current = attempt
+        try {
+          original.call(this, req, socket, head, (ws, request) => {
+            if (!attempt.done) {
+              attempt.done = true
+              detach(attempt)
+              if (active) hooks.opened(ws, request)
+            }
+            callback(ws, request)
+          })
+        } finally {
+          current = outer
         }
-      } catch (error) {
-        hooks.fault(error)
-      }
-    },
-  )
-  undo.push(handleUpgrade)
-
-  undo.push(
-    own(wss, 'shouldHandle', (original: ShouldHandle): ShouldHandle =>
+        settle(attempt)
+      },
+    ),
+    patchMethod(wss, 'shouldHandle', (original: ShouldHandle): ShouldHandle =>
       function shouldHandle(this: WebSocketServer, req) {
         const handled = original.call(this, req)
         // Only a refusal inside our handleUpgrade is a failure: apps routing several servers call it too.
@@ -133,16 +140,13 @@ export function watchHandshakes(wss: WebSocketServer, hooks: HandshakeHooks): ()
         return handled
       },
     ),
-  )
-
-  undo.push(
-    own(wss, 'close', (original: WebSocketServer['close']): WebSocketServer['close'] =>
+    patchMethod(wss, 'close', (original: WebSocketServer['close']): WebSocketServer['close'] =>
       function close(this: WebSocketServer, cb) {
         closing = true
         return original.call(this, cb)
       },
     ),
-  )
+  ]
 
   const verifyClient = options?.verifyClient
   if (options !== undefined && typeof verifyClient === 'function') {
@@ -176,31 +180,18 @@ export function watchHandshakes(wss: WebSocketServer, hooks: HandshakeHooks): ()
             }
             return verified
           }
-    options.verifyClient = wrapped
-    undo.push(() => {
-      if (options.verifyClient === wrapped) options.verifyClient = original
-    })
+    undos.push(patchMethod(options, 'verifyClient', () => wrapped))
   }
 
-  return () => {
-    active = false
-    for (const restore of undo.reverse()) restore()
-  }
-}
-
-/**
- * Replaces a method on this one object (never its prototype) with `wrap(original)`; the undo
- * puts back what was there, if the method is still ours. Once undone, a wrapper someone else
- * kept a reference to only passes calls through (each wrapper checks `active`).
- */
-function own<T extends object, K extends keyof T>(target: T, key: K, wrap: (original: T[K]) => T[K]): () => void {
-  const hadOwn = Object.prototype.hasOwnProperty.call(target, key)
-  const previous = target[key]
-  const wrapper = wrap(previous)
-  target[key] = wrapper
-  return () => {
-    if (target[key] !== wrapper) return
-    if (hadOwn) target[key] = previous
-    else delete target[key]
+  return {
+    claim(req) {
+      if (counted.has(req)) return false
+      counted.add(req)
+      return true
+    },
+    undo() {
+      active = false
+      undoAll(undos)
+    },
   }
 }

@@ -1,19 +1,12 @@
-import { checkBuckets, checkNumber, checkObject, checkString, optionError, resolveMetrics, type Metrics } from '@intervai/metrics-core'
+import { buckets } from '@intervai/metrics-catalog'
+import type { Metrics, MetricsOptions } from '@intervai/metrics-core'
+import { check, resolvePackageOptions } from '@intervai/metrics-core/internal'
 
-/** The package name used in option errors. */
+/** The package name used in option errors and warnings. */
 export const PKG = '@intervai/metrics-ws'
 
-/** Stream duration buckets, in seconds (they hold the 30 s streaming alert threshold). */
-export const DEFAULT_STREAM_BUCKETS: readonly number[] = [0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300]
-/** Connection duration buckets, in seconds: from a rejected-at-once client to a long-lived session. */
-export const DEFAULT_CONNECTION_BUCKETS: readonly number[] = [0.1, 1, 5, 10, 30, 60, 300, 900, 1800, 3600, 14400]
-/** Message size buckets, in bytes. */
-export const DEFAULT_MESSAGE_SIZE_BUCKETS: readonly number[] = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304]
-
 /** Options of `instrumentWebSocketServer` and `fastifyWebSocketMetrics`. */
-export interface WsMetricsOptions {
-  /** The metrics object from `createMetrics()`. @default a `createMetrics()` on prom-client's global registry */
-  metrics?: Metrics
+export interface WsMetricsOptions extends MetricsOptions {
   /** The `server` label value, to tell several WebSocket servers apart. @default 'default' */
   server?: string
   /** Bucket upper bounds of `ws_connection_duration_seconds`, in seconds. @default [0.1, 1, 5, 10, 30, 60, 300, 900, 1800, 3600, 14400] */
@@ -36,21 +29,24 @@ export interface ResolvedWsOptions {
   maxStreamNames: number
 }
 
-/** Checks the options; a bad one throws a TypeError naming the option and the value. */
-export function resolveOptions(options: WsMetricsOptions | undefined): ResolvedWsOptions {
-  const opts = checkObject<WsMetricsOptions>(PKG, 'options', options)
-  return {
-    metrics: resolveMetrics(PKG, opts.metrics),
-    server: checkString(PKG, 'server', opts.server, 'default'),
-    connectionBuckets: checkBuckets(PKG, 'connectionBuckets', opts.connectionBuckets, DEFAULT_CONNECTION_BUCKETS),
-    messageSizeBuckets: checkBuckets(PKG, 'messageSizeBuckets', opts.messageSizeBuckets, DEFAULT_MESSAGE_SIZE_BUCKETS),
-    streamBuckets: checkBuckets(PKG, 'streamBuckets', opts.streamBuckets, DEFAULT_STREAM_BUCKETS),
-    maxStreamNames: checkInteger('maxStreamNames', opts.maxStreamNames, 50),
-  }
+const SPEC = {
+  server: check.string('default'),
+  connectionBuckets: check.buckets(buckets.wsConnection),
+  messageSizeBuckets: check.buckets(buckets.wsMessageSize),
+  streamBuckets: check.buckets(buckets.stream),
+  maxStreamNames: check.integer(50, 1, 10_000),
 }
 
-function checkInteger(option: string, value: unknown, fallback: number): number {
-  const n = checkNumber(PKG, option, value, fallback, 1, 10_000)
-  if (!Number.isInteger(n)) throw optionError(PKG, option, 'a whole number from 1 to 10000', value)
-  return n
+/**
+ * Checks the options; a bad or unknown one throws a TypeError naming the option and the value.
+ * @param allowed keys accepted and ignored (Fastify's own register options)
+ */
+export function resolveOptions(options: unknown, allowed?: readonly string[]): ResolvedWsOptions {
+  return resolvePackageOptions(PKG, options, SPEC, allowed)
+}
+
+/** What two instrumentations of one server must agree on, compared item by item by `instrumentOnce`. */
+export function identityOf(options: ResolvedWsOptions): unknown[] {
+  const { metrics, server, connectionBuckets, messageSizeBuckets, streamBuckets, maxStreamNames } = options
+  return [metrics, server, String(connectionBuckets), String(messageSizeBuckets), String(streamBuckets), maxStreamNames]
 }

@@ -1,6 +1,7 @@
-import type { BoundedLabel, Histogram, HistogramSeries } from '@intervai/metrics-core'
-import { WS_STREAM_OUTCOMES, type WsStreamOutcome } from './labels.js'
+import { OVERFLOW_LABEL, streamOutcomes, type StreamOutcome } from '@intervai/metrics-catalog'
+import type { BoundedLabel, Histogram, HistogramSeries, Metrics } from '@intervai/metrics-core'
 import type { Connection } from './connection.js'
+import { COMPONENT } from './metrics.js'
 
 /** A streaming operation being timed into `ws_stream_duration_seconds{stream, outcome}`. */
 export interface WsStream {
@@ -11,14 +12,14 @@ export interface WsStream {
    * socket closing first, as `cancelled`) records; later calls return false.
    * @param outcome `'ok'`, `'error'` or `'cancelled'` @default 'ok'
    */
-  end(outcome?: WsStreamOutcome): boolean
+  end(outcome?: StreamOutcome): boolean
   /** Chunks marked so far. */
   readonly chunks: number
   /** Whether the stream has ended. */
   readonly ended: boolean
 }
 
-const OUTCOMES = new Set<string>(Object.values(WS_STREAM_OUTCOMES))
+const OUTCOMES: ReadonlySet<string> = new Set(streamOutcomes)
 const CLOSING = 2
 
 interface Closable {
@@ -30,32 +31,47 @@ interface Closable {
 /** Times streams; a stream still open when its socket closes ends as `cancelled`. */
 export class StreamTimer {
   private readonly open = new Set<() => void>()
-  private readonly series = new Map<string, Record<WsStreamOutcome, HistogramSeries>>()
+  private readonly series = new Map<string, Record<StreamOutcome, HistogramSeries>>()
+  private readonly label: (name: string) => string | undefined
+  private readonly observe: (label: string, outcome: StreamOutcome, seconds: number) => void
+  private readonly follow: (socket: unknown, cancel: () => void, finish: (outcome: StreamOutcome) => boolean) => (() => void) | undefined
 
   constructor(
     private readonly histogram: Histogram<'stream' | 'outcome'>,
-    private readonly names: BoundedLabel,
-    private readonly connectionOf: (socket: unknown) => Connection | undefined,
-    private readonly fault: (error: unknown) => void,
-  ) {}
+    names: BoundedLabel,
+    private readonly metrics: Metrics,
+    connectionOf: (socket: unknown) => Connection | undefined,
+  ) {
+    this.label = metrics.safely(COMPONENT, names)
+    this.observe = metrics.safely(COMPONENT, (label: string, outcome: StreamOutcome, seconds: number) => this.seriesFor(label)[outcome].observe(seconds))
+    // Returns how to stop following the socket, or undefined if there is nothing to follow.
+    this.follow = metrics.safely(COMPONENT, (socket: unknown, cancel: () => void, finish: (outcome: StreamOutcome) => boolean) => {
+      const connection = connectionOf(socket)
+      if (connection !== undefined) {
+        connection.onClose.add(cancel)
+        return () => connection.onClose.delete(cancel)
+      }
+      if (typeof socket !== 'object' || socket === null) return undefined
+      const peer = socket as Closable
+      if (typeof peer.readyState === 'number' && peer.readyState >= CLOSING) {
+        finish('cancelled')
+        return undefined
+      }
+      peer.once?.('close', cancel)
+      return () => peer.removeListener?.('close', cancel)
+    })
+  }
 
   /** Starts timing a stream called `name` (a bounded label) on `socket`. */
   start(name: string, socket?: unknown): WsStream {
     const startedAt = performance.now()
     const timer = this
-    let label: string
-    try {
-      label = this.names(name)
-    } catch (error) {
-      this.fault(error)
-      label = '_other'
-    }
+    const label = this.label(name) ?? OVERFLOW_LABEL
     let ended = false
     let chunks = 0
-    const connection = this.connectionOf(socket)
-    const peer = connection === undefined && typeof socket === 'object' && socket !== null ? (socket as Closable) : undefined
+    let unfollow: (() => void) | undefined
     const cancel = (): void => {
-      finish(WS_STREAM_OUTCOMES.cancelled)
+      finish('cancelled')
     }
     // Dropped by close(): the stream records nothing afterwards.
     const drop = (): void => {
@@ -64,28 +80,23 @@ export class StreamTimer {
     }
     const release = (): void => {
       timer.open.delete(drop)
-      connection?.onClose.delete(cancel)
-      peer?.removeListener?.('close', cancel)
+      unfollow?.()
     }
-    const finish = (outcome: WsStreamOutcome): boolean => {
+    const finish = (outcome: StreamOutcome): boolean => {
       if (ended) return false
       ended = true
       release()
-      try {
-        timer.seriesFor(label)[outcome].observe((performance.now() - startedAt) / 1000)
-      } catch (error) {
-        timer.fault(error)
-      }
+      timer.observe(label, outcome, (performance.now() - startedAt) / 1000)
       return true
     }
     const stream: WsStream = {
       chunk() {
         if (!ended) chunks++
       },
-      end(outcome: WsStreamOutcome = WS_STREAM_OUTCOMES.ok) {
+      end(outcome: StreamOutcome = 'ok') {
         if (OUTCOMES.has(outcome)) return finish(outcome)
-        timer.fault(new TypeError(`stream outcome must be ok, error or cancelled (got ${String(outcome)})`))
-        return finish(WS_STREAM_OUTCOMES.error)
+        timer.metrics.recordError(COMPONENT, new TypeError(`stream outcome must be ok, error or cancelled (got ${String(outcome)})`))
+        return finish('error')
       },
       get chunks() {
         return chunks
@@ -95,15 +106,7 @@ export class StreamTimer {
       },
     }
     this.open.add(drop)
-    try {
-      if (connection !== undefined) connection.onClose.add(cancel)
-      else if (peer !== undefined) {
-        if (typeof peer.readyState === 'number' && peer.readyState >= CLOSING) finish(WS_STREAM_OUTCOMES.cancelled)
-        else peer.once?.('close', cancel)
-      }
-    } catch (error) {
-      this.fault(error)
-    }
+    unfollow = this.follow(socket, cancel, finish)
     return stream
   }
 
@@ -112,7 +115,7 @@ export class StreamTimer {
     for (const drop of [...this.open]) drop()
   }
 
-  private seriesFor(label: string): Record<WsStreamOutcome, HistogramSeries> {
+  private seriesFor(label: string): Record<StreamOutcome, HistogramSeries> {
     let series = this.series.get(label)
     if (series === undefined) {
       series = {

@@ -1,12 +1,13 @@
 import { execFile, execFileSync } from 'node:child_process'
 import { once } from 'node:events'
+import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { WebSocket } from 'ws'
-import { closeCodeLabel, instrumentWebSocketServer } from '../src/index.js'
+import { instrumentWebSocketServer } from '../src/index.js'
 import { invalidFrames, MAX_PAYLOAD } from './frames.js'
-import { connectRaw, freshMetrics, scrape, startWss, until } from './support.js'
+import { connectRaw, freshMetrics, scrape, startWss, until, upgradeHeaders } from './support.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -48,10 +49,80 @@ describe('errors after open', () => {
       expect(bare.seen.errors).toEqual([code])
       expect(ours.seen).toEqual(bare.seen)
       expect(ours.value('ws_errors_total', { server: 'default', code })).toBe(1)
-      const bucket = closeCodeLabel(bare.seen.closeCode)
-      expect(ours.value('ws_connection_duration_seconds_count', { server: 'default', close_code: bucket })).toBe(1)
     })
   }
+
+  for (const { name, frame, closeCode } of invalidFrames) {
+    it(`records close_code ${closeCode}, the code our server closed with after ${name}, where ws's close event says 1006`, async () => {
+      const metrics = freshMetrics()
+      const { wss, url, stop } = await startWss({ maxPayload: MAX_PAYLOAD })
+      const handle = instrumentWebSocketServer(wss, { metrics })
+      cleanups.push(stop, () => handle.close())
+      const serverClosed = new Promise<number>((resolve) =>
+        wss.on('connection', (ws: WebSocket) => {
+          ws.on('error', () => {})
+          ws.on('close', (code) => resolve(code))
+        }),
+      )
+      const { ws: client, socket } = await connectRaw(url)
+      const clientClosed = once(client, 'close')
+      socket.write(frame)
+      const [sent] = (await clientClosed) as [number]
+      expect(sent).toBe(closeCode)
+      expect(await serverClosed).toBe(1006)
+      const value = await scrape(metrics)
+      expect(value('ws_connection_duration_seconds_count', { server: 'default', close_code: String(closeCode) })).toBe(1)
+      expect(value('ws_connection_duration_seconds_count', { server: 'default', close_code: '1006' })).toBe(0)
+    })
+  }
+
+  it('records the code the app closed with when the client never answers the close frame', async () => {
+    const metrics = freshMetrics()
+    const { wss, port, stop } = await startWss()
+    const handle = instrumentWebSocketServer(wss, { metrics })
+    cleanups.push(stop, () => handle.close())
+    const serverClosed = new Promise<number>((resolve) =>
+      wss.on('connection', (ws: WebSocket) => {
+        ws.on('close', (code) => resolve(code))
+        ws.close(1008)
+      }),
+    )
+    // A bare TCP client: it upgrades, reads the server's close frame, and hangs up without answering it.
+    const socket = net.connect(port, '127.0.0.1')
+    socket.on('error', () => {})
+    let received = Buffer.alloc(0)
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk])
+      const frame = received.subarray(received.indexOf('\r\n\r\n') + 4)
+      if (frame.length >= 4 && frame[0] === 0x88) socket.destroy()
+    })
+    socket.write(upgradeHeaders('/'))
+    expect(await serverClosed).toBe(1006)
+    const value = await scrape(metrics)
+    expect(value('ws_connection_duration_seconds_count', { server: 'default', close_code: '1008' })).toBe(1)
+    expect(value('ws_connection_duration_seconds_count', { server: 'default', close_code: '1006' })).toBe(0)
+  })
+
+  it('counts a recording failure in instrumentation_errors_total and still hands the error to the app', async () => {
+    const metrics = freshMetrics()
+    const { wss, url, stop } = await startWss()
+    const handle = instrumentWebSocketServer(wss, { metrics })
+    cleanups.push(stop, () => handle.close())
+    const connected = once(wss, 'connection')
+    await connectRaw(url)
+    const [ws] = (await connected) as [WebSocket]
+    const seen: unknown[] = []
+    ws.on('error', (error) => seen.push(error))
+    const hostile = Object.defineProperty(new Error('hostile'), 'code', {
+      get() {
+        throw new Error('no code for you')
+      },
+    })
+    expect(() => ws.emit('error', hostile)).not.toThrow()
+    expect(seen).toEqual([hostile])
+    const value = await scrape(metrics)
+    expect(value('instrumentation_errors_total', { component: 'ws' })).toBe(1)
+  })
 
   it('adds no error listener: a socket error still reaches the app as before', async () => {
     const metrics = freshMetrics()

@@ -1,7 +1,8 @@
 import http from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type ServerOptions } from 'ws'
-import { instrumentWebSocketServer, WS_FAILURE_REASONS, WS_FAILURE_REASON_VALUES } from '../src/index.js'
+import { wsFailureReasons } from '@intervai/metrics-catalog'
+import { instrumentWebSocketServer } from '../src/index.js'
 import { freshMetrics, inBatches, listen, openConnections, rawUpgrade, scrape, stopAll, until, upgradeHeaders } from './support.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
@@ -30,11 +31,11 @@ function verifyClient(info: { origin: string; req: http.IncomingMessage }, done:
 }
 
 const cases = [
-  { name: 'bad Sec-WebSocket-Key', reason: WS_FAILURE_REASONS.invalidKey, request: upgradeHeaders('/ws', { 'Sec-WebSocket-Key': 'short' }), fin: false },
-  { name: 'bad version', reason: WS_FAILURE_REASONS.invalidVersion, request: upgradeHeaders('/ws', { 'Sec-WebSocket-Version': '12' }), fin: false },
-  { name: 'verifyClient 401', reason: WS_FAILURE_REASONS.rejected, request: upgradeHeaders('/ws', { Origin: 'Bad' }), fin: false },
-  { name: 'wrong path', reason: WS_FAILURE_REASONS.pathMismatch, request: upgradeHeaders('/elsewhere'), fin: false },
-  { name: 'client FIN before the upgrade', reason: WS_FAILURE_REASONS.clientClosed, request: upgradeHeaders('/ws', { 'X-Wait-For-Fin': '1' }), fin: true },
+  { name: 'bad Sec-WebSocket-Key', reason: wsFailureReasons.invalidKey, request: upgradeHeaders('/ws', { 'Sec-WebSocket-Key': 'short' }), fin: false },
+  { name: 'bad version', reason: wsFailureReasons.invalidVersion, request: upgradeHeaders('/ws', { 'Sec-WebSocket-Version': '12' }), fin: false },
+  { name: 'verifyClient 401', reason: wsFailureReasons.rejected, request: upgradeHeaders('/ws', { Origin: 'Bad' }), fin: false },
+  { name: 'wrong path', reason: wsFailureReasons.pathMismatch, request: upgradeHeaders('/elsewhere'), fin: false },
+  { name: 'client FIN before the upgrade', reason: wsFailureReasons.clientClosed, request: upgradeHeaders('/ws', { 'X-Wait-For-Fin': '1' }), fin: true },
 ] as const
 
 describe('connection failures', () => {
@@ -70,7 +71,7 @@ describe('connection failures', () => {
     const value = await scrape(metrics)
     for (const c of cases) expect(value('ws_connection_failures_total', { server: 'default', reason: c.reason })).toBe(500)
     expect(value('ws_connections_opened_total', { server: 'default' })).toBe(0)
-    const total = WS_FAILURE_REASON_VALUES.reduce((sum, reason) => sum + (value('ws_connection_failures_total', { server: 'default', reason }) ?? 0), 0)
+    const total = Object.values(wsFailureReasons).reduce((sum, reason) => sum + (value('ws_connection_failures_total', { server: 'default', reason }) ?? 0), 0)
     expect(total).toBe(2500)
   })
 
@@ -145,7 +146,7 @@ describe('connection failures', () => {
     const handle = instrumentWebSocketServer(app.wss, { metrics, server: 'api' })
     cleanups.push(() => handle.close())
     const value = await scrape(metrics)
-    for (const reason of WS_FAILURE_REASON_VALUES) expect(value('ws_connection_failures_total', { server: 'api', reason })).toBe(0)
+    for (const reason of Object.values(wsFailureReasons)) expect(value('ws_connection_failures_total', { server: 'api', reason })).toBe(0)
     expect(value('ws_connections_opened_total', { server: 'api' })).toBe(0)
   })
 })

@@ -5,11 +5,11 @@ export function clientFrame(firstByte: number, payload: Buffer): Buffer {
   return Buffer.concat([Buffer.from([firstByte, 0x80 | payload.length]), mask, masked])
 }
 
-/** Invalid frames and what ws makes of them. */
+/** Invalid frames, what ws makes of them, and the close code the server answers them with. */
 export const invalidFrames = [
-  { name: 'a reserved opcode', frame: clientFrame(0x83, Buffer.from('x')), code: 'WS_ERR_INVALID_OPCODE' },
-  { name: 'a message above maxPayload', frame: clientFrame(0x82, Buffer.alloc(20)), code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' },
-  { name: 'text that is not UTF-8', frame: clientFrame(0x81, Buffer.from([0xff, 0xfe])), code: 'WS_ERR_INVALID_UTF8' },
+  { name: 'a reserved opcode', frame: clientFrame(0x83, Buffer.from('x')), code: 'WS_ERR_INVALID_OPCODE', closeCode: 1002 },
+  { name: 'a message above maxPayload', frame: clientFrame(0x82, Buffer.alloc(20)), code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', closeCode: 1009 },
+  { name: 'text that is not UTF-8', frame: clientFrame(0x81, Buffer.from([0xff, 0xfe])), code: 'WS_ERR_INVALID_UTF8', closeCode: 1007 },
 ] as const
 
 /** The server's maxPayload in these tests. */
