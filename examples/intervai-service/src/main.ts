@@ -2,6 +2,8 @@ import { buildService, type Service } from './service.js'
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database.js'
 
 // `npm start`: the service on DATABASE_URL, or on a throw-away embedded PostgreSQL when it is unset.
+// This process owns its shutdown order: no library's signal handler runs in it (the embedded
+// PostgreSQL and its exit hooks live in a child process, see embedded-database.ts).
 const port = Number(process.env.PORT ?? 3000)
 const host = process.env.HOST ?? '127.0.0.1'
 
@@ -9,7 +11,7 @@ let database: Promise<EmbeddedDatabase> | undefined
 let service: Promise<Service> | undefined
 let stopping: Promise<void> | undefined
 
-/** Closes the service, then the database, whatever stage start-up reached. */
+/** Closes the service (requests in flight finish, WebSockets get 1001, pools close), then the database. */
 async function shutdown(): Promise<void> {
   const running = await service?.catch(() => undefined)
   await running?.close()
@@ -32,6 +34,8 @@ function stop(reason: string, code: number): Promise<void> {
   return stopping
 }
 
+// Ctrl-C in a terminal signals npm and the service alike, and npm passes its signal on too: the
+// second one finds the stop under way.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal, 0))
 
 async function start(): Promise<void> {

@@ -23,6 +23,11 @@ export interface ServiceOptions {
   systemMetrics?: boolean
   /** Fastify's `logger` option. @default false */
   logger?: FastifyServerOptions['logger']
+  /**
+   * How long `close()` lets requests in flight finish and WebSocket close handshakes complete
+   * before it closes their connections, in milliseconds. @default 5000
+   */
+  shutdownGraceMs?: number
 }
 
 /** Options with every default applied. */
@@ -48,6 +53,7 @@ export function resolveServiceOptions(options: ServiceOptions): ResolvedServiceO
     poolMax: positive('poolMax', options.poolMax, 10),
     systemMetrics: options.systemMetrics ?? true,
     logger: options.logger ?? false,
+    shutdownGraceMs: nonNegative('shutdownGraceMs', options.shutdownGraceMs, 5000),
   }
 }
 

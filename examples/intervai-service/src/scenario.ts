@@ -44,6 +44,8 @@ export interface ScenarioProgress {
 export interface ScenarioSummary extends ScenarioProgress {
   /** HTTP responses by status code. */
   statusCodes: Record<number, number>
+  /** Creation requests sent (`POST /optimizations`, each checked against the quota). */
+  creationRequests: number
   /** Optimizations created (201). */
   created: number
   /** Creation requests refused by the quota (429). */
@@ -52,6 +54,8 @@ export interface ScenarioSummary extends ScenarioProgress {
   streamOutcomes: { completed: number; failed: number; cancelled: number; refused: number }
   /** Decisions sent and acknowledged. */
   decisions: { accepted: number; rejected: number }
+  /** WebSocket connections opened, and messages the client sent and received on them. */
+  webSockets: { opened: number; sent: number; received: number }
   /** Wall-clock duration, in milliseconds. */
   durationMs: number
 }
@@ -86,10 +90,12 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioSum
     suggestions: 0,
     errors: 0,
     statusCodes: {},
+    creationRequests: 0,
     created: 0,
     quotaHits: 0,
     streamOutcomes: { completed: 0, failed: 0, cancelled: 0, refused: 0 },
     decisions: { accepted: 0, rejected: 0 },
+    webSockets: { opened: 0, sent: 0, received: 0 },
     durationMs: 0,
   }
   const progress = (): void => o.onProgress?.({ requests: summary.requests, streams: summary.streams, suggestions: summary.suggestions, errors: summary.errors })
@@ -102,10 +108,16 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioSum
     })
     const json: unknown = await response.json().catch(() => undefined)
     summary.requests++
+    if (method === 'POST' && path === '/optimizations') summary.creationRequests++
     summary.statusCodes[response.status] = (summary.statusCodes[response.status] ?? 0) + 1
     if (response.status >= 500) summary.errors++
     progress()
     return { status: response.status, json }
+  }
+
+  function send(socket: WebSocket, message: { type: string }): void {
+    socket.send(JSON.stringify(message))
+    summary.webSockets.sent++
   }
 
   function stream(userId: string, id: string, cancel: boolean): Promise<StreamResult> {
@@ -114,11 +126,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioSum
       const result: StreamResult = { outcome: 'completed', suggestionIds: [] }
       let ended = false
       socket.on('open', () => {
-        socket.send(JSON.stringify({ type: 'start' }))
+        summary.webSockets.opened++
+        send(socket, { type: 'start' })
         // A user who changes their mind at once: the server ends the stream before any suggestion.
-        if (cancel) socket.send(JSON.stringify({ type: 'cancel' }))
+        if (cancel) send(socket, { type: 'cancel' })
       })
       socket.on('message', (data) => {
+        summary.webSockets.received++
         const message = JSON.parse(String(data)) as { type: string; code?: string; suggestion?: { id: string } }
         if (message.type === 'suggestion' && message.suggestion) {
           result.suggestionIds.push(message.suggestion.id)
@@ -185,6 +199,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioSum
         sockets.push(socket)
         socket.on('error', reject)
         socket.on('message', (data) => {
+          summary.webSockets.received++
           if ((JSON.parse(String(data)) as { code?: string }).code === 'QUOTA_EXCEEDED') summary.streamOutcomes.refused++
         })
         socket.on('close', () => {
@@ -193,7 +208,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioSum
           if (n === o.maxStreamsPerUser) resolve()
         })
         // Open one after the other, so the refused one is always the last.
-        socket.on('open', () => (n < o.maxStreamsPerUser ? open(n + 1) : undefined))
+        socket.on('open', () => {
+          summary.webSockets.opened++
+          if (n < o.maxStreamsPerUser) open(n + 1)
+        })
       }
       open(0)
     })

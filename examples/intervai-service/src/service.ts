@@ -3,6 +3,7 @@ import rateLimit from '@fastify/rate-limit'
 import websocket from '@fastify/websocket'
 import Fastify, { type FastifyInstance } from 'fastify'
 import pg from 'pg'
+import type { WebSocketServer } from 'ws'
 import { createBusinessMetrics } from './business-metrics.js'
 import { instrumentApp, type Instrumentation } from './instrument.js'
 import { simulatedModel } from './model.js'
@@ -32,7 +33,11 @@ export interface Service {
   readonly pool: pg.Pool
   /** Starts listening; returns the base URL, e.g. `http://127.0.0.1:3000`. @default port 3000, host 127.0.0.1 */
   listen(port?: number, host?: string): Promise<string>
-  /** Cancels running streams, closes the server and the pools, undoes the instrumentation. */
+  /**
+   * Stops accepting connections, lets requests in flight finish, cancels running streams and closes
+   * every WebSocket with 1001 (going away), then closes the pools and undoes the instrumentation.
+   * Connections still open after `shutdownGraceMs` are closed.
+   */
   close(): Promise<void>
 }
 
@@ -52,10 +57,19 @@ export async function buildService(options: ServiceOptions): Promise<Service> {
   for (const p of [pool, quotaPool]) p.on('error', (error) => app.log.error({ err: error }, 'idle PostgreSQL client failed'))
 
   let instrumentation: Instrumentation | undefined
+  let streams: ReturnType<typeof streamRoute> | undefined
   try {
     instrumentation = await instrumentApp(app, { metrics, pool, quotaPool, systemMetrics: resolved.systemMetrics })
     await createSchema(pool)
-    await app.register(websocket)
+    // Replaces @fastify/websocket's default preClose, which closes every socket with no code (1005)
+    // and does not wait (@fastify/websocket/index.js, defaultPreClose): running streams end as
+    // cancelled first, then each socket is told 1001 (going away) and its closing handshake awaited.
+    await app.register(websocket, {
+      preClose: async () => {
+        await streams?.cancelAll()
+        await closeWebSockets(app.websocketServer, 1001, 'server shutting down')
+      },
+    })
     await instrumentation.afterWebsocket(app)
     await app.register(rateLimit, {
       ...instrumentation.rateLimitOptions,
@@ -75,7 +89,6 @@ export async function buildService(options: ServiceOptions): Promise<Service> {
   const repository = new Repository(pool)
   const model = simulatedModel(resolved.modelLatencyMs, resolved.dependencyTimeoutMs)
   const business = createBusinessMetrics(metrics)
-  let streams: ReturnType<typeof streamRoute> | undefined
 
   app.get('/health', async () => {
     await pool.query('SELECT 1')
@@ -94,8 +107,13 @@ export async function buildService(options: ServiceOptions): Promise<Service> {
     })
   })
 
-  app.addHook('preClose', async () => {
-    await streams?.cancelAll()
+  // Node keeps a keep-alive connection open after a response that finished during server.close(),
+  // until keepAliveTimeout (72 s in Fastify): node's _http_server.js, resOnFinish. A response sent
+  // while closing tells the client to close the connection instead.
+  let closing = false
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
   app.addHook('onClose', async () => {
     instrumentation.close()
@@ -108,6 +126,28 @@ export async function buildService(options: ServiceOptions): Promise<Service> {
     metrics,
     pool,
     listen: (port = 3000, host = '127.0.0.1') => app.listen({ port, host }),
-    close: () => app.close(),
+    close: async () => {
+      closing = true
+      // Node's server.close() waits for every connection, and a WebSocket for its peer's close frame:
+      // after the grace period, whatever is still open is closed.
+      const force = setTimeout(() => {
+        app.server.closeAllConnections()
+        for (const socket of app.websocketServer.clients) socket.terminate()
+      }, resolved.shutdownGraceMs)
+      try {
+        await app.close()
+      } finally {
+        clearTimeout(force)
+      }
+    },
   }
+}
+
+/** Closes every client of `wss` with `code`, waits until each has closed, then closes the server. */
+async function closeWebSockets(wss: WebSocketServer, code: number, reason: string): Promise<void> {
+  const clients = [...wss.clients]
+  const closed = clients.map((socket) => new Promise((resolve) => (socket.readyState === socket.CLOSED ? resolve(undefined) : socket.once('close', resolve))))
+  for (const socket of clients) socket.close(code, reason)
+  await Promise.all(closed)
+  await new Promise<void>((resolve) => wss.close(() => resolve()))
 }
