@@ -1,0 +1,8 @@
+export { fastifyStatusPage } from './fastify.js'
+export type { FastifyStatusPageOptions } from './fastify.js'
+export { expressStatusPage } from './express.js'
+export type { ExpressStatusPage, ExpressStatusPageOptions } from './express.js'
+export { statusRoutes } from './routes.js'
+export type { NodeHandler, StatusRoutes } from './routes.js'
+export type { BusinessPanel, BusinessPanelValue, PrometheusSource, StatusPageOptions, StatusUnit } from './types.js'
+export type { AlertStatus, StatusChart, StatusData, StatusGroup, StatusLine, StatusStat, StatusTable } from './data.js'
