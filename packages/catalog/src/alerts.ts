@@ -108,6 +108,27 @@ export const alertCatalog = deepFreeze({
     thresholds: { critical: 0.95, warning: 0.8 },
     measures: 'filesystem space used, per mount point',
   },
+  eventLoopDelayP99Seconds: {
+    alert: 'NodejsHighEventLoopDelayP99',
+    area: 'runtime',
+    kind: 'seconds',
+    thresholds: { warning: 0.5, info: 0.1 },
+    measures: '99th percentile of the event loop delay since the previous scrape, per process',
+  },
+  eventLoopUtilizationRatio: {
+    alert: 'NodejsHighEventLoopUtilization',
+    area: 'runtime',
+    kind: 'ratio',
+    thresholds: { warning: 0.9 },
+    measures: 'share of the time the event loop was busy since the previous scrape, per process',
+  },
+  heapUsageRatio: {
+    alert: 'NodejsHighHeapUsage',
+    area: 'runtime',
+    kind: 'ratio',
+    thresholds: { warning: 0.9 },
+    measures: 'V8 heap used / heap size limit, per process',
+  },
 } as const satisfies Record<string, AlertSpec>)
 
 /** The key of an alert in the catalog (its thresholds option). */

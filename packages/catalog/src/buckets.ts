@@ -11,4 +11,6 @@ export const buckets = deepFreeze({
   wsConnection: [0.1, 1, 5, 10, 30, 60, 300, 900, 1800, 3600, 14400],
   /** `ws_message_size_bytes`, bytes. */
   wsMessageSize: [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304],
+  /** `nodejs_gc_duration_seconds`, seconds: prom-client's own default (prom-client/lib/metrics/gc.js), kept so dashboards agree. */
+  gcDuration: [0.001, 0.01, 0.1, 1, 2, 5],
 } as const satisfies Record<string, readonly number[]>)

@@ -2,6 +2,7 @@ export { metricCatalog, allMetrics, seriesNames } from './metrics.js'
 export type { MetricArea, MetricSpec, MetricType } from './metrics.js'
 export { buckets } from './buckets.js'
 export {
+  gcKinds,
   httpLabels,
   networkDirections,
   OVERFLOW_LABEL,

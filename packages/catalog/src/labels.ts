@@ -128,5 +128,8 @@ export type QuotaOutcome = (typeof quotaOutcomes)[number]
 /** The `direction` of `system_network_io_bytes_total`. */
 export const networkDirections = deepFreeze(['receive', 'transmit'] as const)
 
+/** The `kind` of `nodejs_gc_duration_seconds`, as prom-client names V8's GC kinds (prom-client/lib/metrics/gc.js). */
+export const gcKinds = deepFreeze(['major', 'minor', 'incremental', 'weakcb'] as const)
+
 /** The value every bounded label takes past its limit (quota names, stream names, error codes). */
 export const OVERFLOW_LABEL = '_other'

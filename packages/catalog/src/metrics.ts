@@ -1,6 +1,6 @@
 import { deepFreeze } from './freeze.js'
 import { buckets } from './buckets.js'
-import { httpLabels, networkDirections, pgLabels, quotaOutcomes, streamOutcomes, wsCloseCodes, wsDirections, wsFailureReasons } from './labels.js'
+import { gcKinds, httpLabels, networkDirections, pgLabels, quotaOutcomes, streamOutcomes, wsCloseCodes, wsDirections, wsFailureReasons } from './labels.js'
 
 /** The three metric types the packages define. */
 export type MetricType = 'counter' | 'gauge' | 'histogram'
@@ -216,6 +216,94 @@ export const metricCatalog = deepFreeze({
       help: 'Bytes received and transmitted per network device, as counted by the kernel',
       labelNames: ['device', 'direction'],
       knownValues: { direction: networkDirections },
+    },
+  },
+  /**
+   * The Node.js runtime (`collectRuntimeMetrics` of `@intervai/metrics-system`): prom-client's
+   * default metrics under their own names and HELP texts, so existing Node.js dashboards work,
+   * plus two of ours (`eventLoopUtilization`, `heapLimit`). Only the ones the alerts, the
+   * dashboard and the status page read are listed; prom-client serves more (`process_*`, `nodejs_*`).
+   */
+  runtime: {
+    cpuUserSeconds: {
+      name: 'process_cpu_user_seconds_total',
+      type: 'counter',
+      help: 'Total user CPU time spent in seconds.',
+      labelNames: [],
+    },
+    cpuSystemSeconds: {
+      name: 'process_cpu_system_seconds_total',
+      type: 'counter',
+      help: 'Total system CPU time spent in seconds.',
+      labelNames: [],
+    },
+    cpuSeconds: {
+      name: 'process_cpu_seconds_total',
+      type: 'counter',
+      help: 'Total user and system CPU time spent in seconds.',
+      labelNames: [],
+    },
+    residentMemory: {
+      name: 'process_resident_memory_bytes',
+      type: 'gauge',
+      help: 'Resident memory size in bytes.',
+      labelNames: [],
+    },
+    eventLoopDelay: {
+      name: 'nodejs_eventloop_lag_seconds',
+      type: 'gauge',
+      help: 'Lag of event loop in seconds.',
+      labelNames: [],
+    },
+    eventLoopDelayP50: {
+      name: 'nodejs_eventloop_lag_p50_seconds',
+      type: 'gauge',
+      help: 'The 50th percentile of the recorded event loop delays.',
+      labelNames: [],
+    },
+    eventLoopDelayP99: {
+      name: 'nodejs_eventloop_lag_p99_seconds',
+      type: 'gauge',
+      help: 'The 99th percentile of the recorded event loop delays.',
+      labelNames: [],
+    },
+    eventLoopDelayMax: {
+      name: 'nodejs_eventloop_lag_max_seconds',
+      type: 'gauge',
+      help: 'The maximum recorded event loop delay.',
+      labelNames: [],
+    },
+    eventLoopUtilization: {
+      name: 'nodejs_eventloop_utilization_ratio',
+      type: 'gauge',
+      help: 'Event loop utilization since the previous scrape: the share of the time the event loop was busy rather than waiting for events (0..1)',
+      labelNames: [],
+    },
+    heapUsed: {
+      name: 'nodejs_heap_size_used_bytes',
+      type: 'gauge',
+      help: 'Process heap size used from Node.js in bytes.',
+      labelNames: [],
+    },
+    heapTotal: {
+      name: 'nodejs_heap_size_total_bytes',
+      type: 'gauge',
+      help: 'Process heap size from Node.js in bytes.',
+      labelNames: [],
+    },
+    heapLimit: {
+      name: 'nodejs_heap_size_limit_bytes',
+      type: 'gauge',
+      help: 'The most the V8 heap may grow to before the process dies of heap exhaustion (v8.getHeapStatistics().heap_size_limit), in bytes',
+      labelNames: [],
+    },
+    gcDuration: {
+      name: 'nodejs_gc_duration_seconds',
+      type: 'histogram',
+      help: 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
+      labelNames: ['kind'],
+      buckets: buckets.gcDuration,
+      knownValues: { kind: gcKinds },
     },
   },
 } as const satisfies Record<string, Record<string, MetricSpec>>)

@@ -7,7 +7,10 @@ import {
   metricCatalog,
   seriesNames,
   severities,
+  buckets,
+  gcKinds,
   type AlertSpec,
+  type MetricSpec,
 } from '../src/index.js'
 
 describe('the metric catalog', () => {
@@ -43,11 +46,29 @@ describe('the metric catalog', () => {
     }
   })
 
-  it('lists 45 series names: 27 metrics, and _bucket, _sum and _count of the 6 histograms', () => {
-    expect(allMetrics()).toHaveLength(27)
-    expect(seriesNames().size).toBe(27 + 6 * 3)
+  it('lists 61 series names: 27 metrics of the packages, 13 of the runtime, and _bucket, _sum and _count of the 7 histograms', () => {
+    expect(allMetrics()).toHaveLength(27 + 13)
+    expect(seriesNames().size).toBe(27 + 13 + 7 * 3)
     expect([...seriesNames('app_')].every((name) => name.startsWith('app_'))).toBe(true)
     expect(seriesNames('app_').has('app_http_server_request_duration_seconds_bucket')).toBe(true)
+  })
+})
+
+describe('the runtime area', () => {
+  const runtime = Object.values(metricCatalog.runtime) as MetricSpec[]
+
+  it("keeps prom-client's default metric names (process_*, nodejs_*) and adds two of ours", () => {
+    expect(runtime.every((m) => m.name.startsWith('process_') || m.name.startsWith('nodejs_'))).toBe(true)
+    expect(metricCatalog.runtime.eventLoopUtilization).toMatchObject({ name: 'nodejs_eventloop_utilization_ratio', type: 'gauge', labelNames: [] })
+    expect(metricCatalog.runtime.heapLimit).toMatchObject({ name: 'nodejs_heap_size_limit_bytes', type: 'gauge', labelNames: [] })
+    expect(metricCatalog.runtime.eventLoopDelayP99).toMatchObject({ name: 'nodejs_eventloop_lag_p99_seconds', type: 'gauge' })
+  })
+
+  it("gives the GC histogram prom-client's default buckets and its four kinds", () => {
+    expect(metricCatalog.runtime.gcDuration.buckets).toEqual([0.001, 0.01, 0.1, 1, 2, 5])
+    expect(metricCatalog.runtime.gcDuration.buckets).toBe(buckets.gcDuration)
+    expect(metricCatalog.runtime.gcDuration.knownValues.kind).toEqual(['major', 'minor', 'incremental', 'weakcb'])
+    expect(gcKinds).toBe(metricCatalog.runtime.gcDuration.knownValues.kind)
   })
 })
 
@@ -84,6 +105,16 @@ describe('the alert catalog', () => {
   it('has distinct alert names', () => {
     const names = alerts.map(([, spec]) => spec.alert)
     expect(new Set(names).size).toBe(names.length)
+  })
+
+  it('has the runtime alerts of DESIGN.md in their own area, read from gauges (no histogram, so no bucket bound to hold)', () => {
+    const runtime = alerts.filter(([, spec]) => spec.area === 'runtime')
+    expect(runtime.map(([key, spec]) => [key, spec.alert, spec.kind, spec.thresholds])).toEqual([
+      ['eventLoopDelayP99Seconds', 'NodejsHighEventLoopDelayP99', 'seconds', { warning: 0.5, info: 0.1 }],
+      ['eventLoopUtilizationRatio', 'NodejsHighEventLoopUtilization', 'ratio', { warning: 0.9 }],
+      ['heapUsageRatio', 'NodejsHighHeapUsage', 'ratio', { warning: 0.9 }],
+    ])
+    for (const [, spec] of runtime) expect(spec.histogram).toBeUndefined()
   })
 
   it('reads latency alerts from the HTTP, pg and stream histograms', () => {
