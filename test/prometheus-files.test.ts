@@ -7,6 +7,7 @@ import { findTool } from './support/tools.js'
 
 const folder = fileURLToPath(new URL('../examples/intervai-service/prometheus/', import.meta.url))
 const promtool = findTool('promtool')
+const amtool = findTool('amtool', 'prometheus-alertmanager')
 
 describe('examples/intervai-service/prometheus', () => {
   it('holds exactly the files the generator writes (regenerate with npm run prometheus:files)', () => {
@@ -18,5 +19,23 @@ describe('examples/intervai-service/prometheus', () => {
   it.skipIf(promtool === undefined)('is a configuration promtool accepts, rules included', () => {
     const output = execFileSync(promtool as string, ['check', 'config', `${folder}prometheus.yml`], { encoding: 'utf8' })
     expect(output).toContain('SUCCESS: 1 rule files found')
+  })
+
+  it('sends the alerts to the Alertmanager on its default port', () => {
+    expect(readFileSync(`${folder}prometheus.yml`, 'utf8')).toContain('alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ["127.0.0.1:9093"]\n')
+  })
+
+  it.skipIf(amtool === undefined)('has an alertmanager.yml amtool accepts, routing each severity to its receiver', () => {
+    const output = execFileSync(amtool as string, ['check-config', `${folder}alertmanager.yml`], { encoding: 'utf8' })
+    expect(output).toContain('SUCCESS')
+    expect(output).toContain(' - 2 inhibit rules\n - 3 receivers\n')
+    for (const [severity, receiver] of [['critical', 'intervai-page'], ['warning', 'intervai-notify'], ['info', 'intervai-track']]) {
+      const routed = execFileSync(
+        amtool as string,
+        ['config', 'routes', 'test', `--config.file=${folder}alertmanager.yml`, `--verify.receivers=${receiver}`, 'alertname=ApiHighErrorRate', `severity=${severity}`, 'job=intervai-service'],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+      )
+      expect(routed).toBe(`${receiver}\n`)
+    }
   })
 })

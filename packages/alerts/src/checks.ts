@@ -40,6 +40,24 @@ export function checkDuration(option: string, value: unknown): string {
 }
 
 /**
+ * Throws unless `value` is an absolute http(s) URL without a `#fragment` (the caller adds its own);
+ * undefined gives `fallback`.
+ */
+export function checkHttpUrl(option: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback
+  let url: URL | undefined
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || (value as string).includes('#')) {
+    throw optionError(PKG, option, 'an http(s) URL without a #fragment', value)
+  }
+  return value as string
+}
+
+/**
  * Throws unless `value` is undefined or a list of PromQL label matchers (`job="api", env!~"dev|test"`),
  * with or without the surrounding braces; returns it without braces (or '').
  */

@@ -1,9 +1,10 @@
-import { optionError, type AlertKey } from '@intervai/metrics-catalog'
+import { alertCatalog, optionError, type AlertKey } from '@intervai/metrics-catalog'
 import { checkKeys, checkObject, checkString, PKG } from './checks.js'
 import { inline, measures, type Measure, type Measures } from './measures.js'
 import { prefixedNames } from './metric-names.js'
 import { resolveAlertOptions, type AlertOptions, type ResolvedAlertOptions, type Severity } from './options.js'
 import { selector } from './promql.js'
+import { runbookUrl } from './runbooks.js'
 
 /** A panel of the business metrics row: the app's own metrics. */
 export interface BusinessPanel {
@@ -77,6 +78,8 @@ export interface GrafanaPanel {
 interface PanelSpec {
   title: string
   description?: string
+  /** The runbook of the alert this panel shows (a panel link). */
+  runbook?: { alert: string; url: string }
   unit: string
   targets: { expr: string; legend: string }[]
   thresholds?: [Severity, number][]
@@ -88,13 +91,14 @@ const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const
 const SEVERITY_COLORS: Record<Severity, string> = { info: 'blue', warning: 'orange', critical: 'red' }
 const PANEL_WIDTH = 8
 const PANEL_HEIGHT = 8
-const DASHBOARD_OPTIONS = ['title', 'uid', 'businessPanels']
+/** The options `grafanaDashboard()` takes besides the alert options. */
+export const DASHBOARD_OPTIONS = ['title', 'uid', 'businessPanels'] as const
 
 /**
- * A Grafana dashboard with a row per area (API, WebSocket, database, quotas, system) and a row of
+ * A Grafana dashboard with a row per area (API, WebSocket, database, quotas, system, Node.js runtime) and a row of
  * the app's business metrics. Panels of alerted values draw the alert thresholds of the same
- * options as lines. Every query uses the `${datasource}` variable (a Prometheus data source).
- * A bad option throws a TypeError naming it.
+ * options as lines and link to the alert's runbook. Every query uses the `${datasource}`
+ * variable (a Prometheus data source). A bad option throws a TypeError naming it.
  */
 export function grafanaDashboard(options: DashboardOptions = {}): GrafanaDashboard {
   const opts = checkObject<DashboardOptions>('options', options)
@@ -111,6 +115,7 @@ export function grafanaDashboard(options: DashboardOptions = {}): GrafanaDashboa
     ['Database', databasePanels(resolved, m)],
     ['Quotas', quotaPanels(resolved, m)],
     ['System', systemPanels(resolved, m)],
+    ['Node.js runtime', runtimePanels(resolved, m)],
     ['Business metrics', business.map((p) => ({
       title: p.title,
       description: p.description,
@@ -172,6 +177,7 @@ function timeseries(id: number, spec: PanelSpec, gridPos: GrafanaPanel['gridPos'
     type: 'timeseries',
     title: spec.title,
     ...(spec.description === undefined ? {} : { description: spec.description }),
+    ...(spec.runbook === undefined ? {} : { links: [{ title: `Runbook: ${spec.runbook.alert}`, url: spec.runbook.url, targetBlank: true }] }),
     datasource: DATASOURCE,
     gridPos,
     fieldConfig: {
@@ -221,9 +227,10 @@ function measured(measure: Measure, legendPrefix = ''): PanelSpec['targets'][num
   return { expr: inline(measure), legend: `${legendPrefix}${legendOf(measure.shows)}` }
 }
 
-/** A panel of an alerted value, with the thresholds of its alert as lines. */
-function alerted(o: ResolvedAlertOptions, key: AlertKey, panel: Omit<PanelSpec, 'thresholds'>): PanelSpec {
-  return { ...panel, thresholds: Object.entries(o.thresholds[key]) as [Severity, number][] }
+/** A panel of an alerted value, with the thresholds of its alert as lines and a link to its runbook. */
+function alerted(o: ResolvedAlertOptions, key: AlertKey, panel: Omit<PanelSpec, 'thresholds' | 'runbook'>): PanelSpec {
+  const { alert } = alertCatalog[key]
+  return { ...panel, thresholds: Object.entries(o.thresholds[key]) as [Severity, number][], runbook: { alert, url: runbookUrl(o.runbookBase, alert) } }
 }
 
 function apiPanels(o: ResolvedAlertOptions, m: Measures): PanelSpec[] {
@@ -344,6 +351,51 @@ function systemPanels(o: ResolvedAlertOptions, m: Measures): PanelSpec[] {
       description: 'Recording failures the metrics packages caught (the app was not affected).',
       unit: 'short',
       targets: [{ expr: `sum by (component) (rate(${selector(names.core.instrumentationErrors, sel)}[${o.windows.rate}]))`, legend: '{{component}}' }],
+    },
+  ]
+}
+
+function runtimePanels(o: ResolvedAlertOptions, m: Measures): PanelSpec[] {
+  const n = prefixedNames(o.prefix).runtime
+  const sel = o.selector
+  const w = o.windows.rate
+  const gauge = (metric: string, legend: string): PanelSpec['targets'][number] => ({ expr: selector(metric, sel), legend: `${legend} {{instance}}` })
+  const rate = (metric: string, by: string[], legend: string): PanelSpec['targets'][number] => ({
+    expr: `sum by (${['instance', ...by].join(', ')}) (rate(${selector(metric, sel)}[${w}]))`,
+    legend: [legend, '{{instance}}', ...by.map((l) => `{{${l}}}`)].filter((part) => part !== '').join(' '),
+  })
+  const ratio = (title: string, key: AlertKey, description: string): PanelSpec =>
+    alerted(o, key, { title, description, unit: 'percentunit', min: 0, max: 1, targets: [measured(m[key])] })
+  return [
+    alerted(o, 'eventLoopDelayP99Seconds', {
+      title: 'Event loop delay',
+      description: 'Percentiles and maximum of the delays sampled since the previous scrape; the lag line is one setImmediate measured at each scrape. The thresholds apply to p99.',
+      unit: 's',
+      min: 0,
+      targets: [measured(m.eventLoopDelayP99Seconds, 'p99 '), gauge(n.eventLoopDelayP50, 'p50'), gauge(n.eventLoopDelayMax, 'max'), gauge(n.eventLoopDelay, 'lag')],
+    }),
+    ratio('Event loop utilization', 'eventLoopUtilizationRatio', 'Share of the time since the previous scrape the event loop was busy running code rather than waiting for events.'),
+    ratio('Heap used / heap limit', 'heapUsageRatio', 'V8 heap used over the most it may grow to; at 1 the process dies of heap exhaustion.'),
+    {
+      title: 'Heap and resident memory',
+      unit: 'bytes',
+      min: 0,
+      targets: [gauge(n.heapUsed, 'heap used'), gauge(n.heapTotal, 'heap total'), gauge(n.heapLimit, 'heap limit'), gauge(n.residentMemory, 'resident')],
+    },
+    {
+      title: 'Time in garbage collection by kind',
+      description: 'GC seconds per second: 0.1 is a tenth of the time spent collecting.',
+      unit: 'percentunit',
+      min: 0,
+      targets: [rate(`${n.gcDuration}_sum`, ['kind'], '')],
+    },
+    { title: 'Garbage collections per second by kind', unit: 'short', min: 0, targets: [rate(`${n.gcDuration}_count`, ['kind'], '')] },
+    {
+      title: 'Process CPU',
+      description: 'CPU seconds per second: 1 is one core busy.',
+      unit: 'short',
+      min: 0,
+      targets: [rate(n.cpuSeconds, [], 'total'), rate(n.cpuUserSeconds, [], 'user'), rate(n.cpuSystemSeconds, [], 'system')],
     },
   ]
 }

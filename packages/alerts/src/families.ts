@@ -106,6 +106,18 @@ function annotations(options: ResolvedAlertOptions): Record<AlertKey, Texts> {
     cpuUtilizationRatio: host('CPU utilization', []),
     memoryUtilizationRatio: host('Memory utilization', []),
     diskUtilizationRatio: host('Disk utilization', ['mountpoint']),
+    eventLoopDelayP99Seconds: {
+      summary: (t) => ['Event loop delay p99 is ', value('seconds'), ` (above ${t})`],
+      description: (t, s) => ['99% of the event loop delays of ', { label: 'instance' }, ' since its previous scrape were up to ', value('seconds'), `; the ${s} threshold is ${t}.`],
+    },
+    eventLoopUtilizationRatio: {
+      summary: (t) => ['Event loop is busy ', value('ratio'), ` of the time (above ${t})`],
+      description: (t, s) => ['The event loop of ', { label: 'instance' }, ' was busy ', value('ratio'), ` of the time since its previous scrape; the ${s} threshold is ${t}.`],
+    },
+    heapUsageRatio: {
+      summary: (t) => ['Heap is ', value('ratio'), ` of its limit (above ${t})`],
+      description: (t, s) => ['The V8 heap of ', { label: 'instance' }, ' uses ', value('ratio'), ` of its size limit; the ${s} threshold is ${t}.`],
+    },
   }
 }
 

@@ -91,5 +91,15 @@ export function measures(options: ResolvedAlertOptions): Measures {
     cpuUtilizationRatio: host(n.system.cpuUtilization, []),
     memoryUtilizationRatio: host(n.system.memoryUtilization, []),
     diskUtilizationRatio: host(n.system.filesystemUtilization, ['mountpoint']),
+    // The runtime gauges are per process (instance) too; prom-client's delay percentiles and our
+    // utilization cover the time since the previous scrape.
+    eventLoopDelayP99Seconds: host(n.runtime.eventLoopDelayP99, []),
+    eventLoopUtilizationRatio: host(n.runtime.eventLoopUtilization, []),
+    heapUsageRatio: {
+      build: (use) =>
+        use(`instance:${n.runtime.heapUsed}:limit_ratio`, `${selector(n.runtime.heapUsed, sel)} / (${selector(n.runtime.heapLimit, sel)} > 0)`),
+      keeps: undefined,
+      shows: ['instance'],
+    },
   }
 }

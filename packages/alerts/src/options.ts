@@ -8,7 +8,8 @@ import {
   type Severity,
   type ThresholdKind,
 } from '@intervai/metrics-catalog'
-import { checkDuration, checkKeys, checkLabelNames, checkNumber, checkObject, checkPrefix, checkSelector, PKG } from './checks.js'
+import { checkDuration, checkHttpUrl, checkKeys, checkLabelNames, checkNumber, checkObject, checkPrefix, checkSelector, PKG } from './checks.js'
+import { defaultRunbookBase } from './runbooks.js'
 
 export type { Severity, ThresholdKind }
 
@@ -68,6 +69,23 @@ export interface AlertThresholds {
    * @default { critical: 0.95, warning: 0.8 }
    */
   diskUtilizationRatio: { critical: number; warning: number }
+  /**
+   * Node.js event loop delay p99, in seconds, per process: prom-client's
+   * `nodejs_eventloop_lag_p99_seconds`, over the time since the previous scrape.
+   * @default { warning: 0.5, info: 0.1 }
+   */
+  eventLoopDelayP99Seconds: { warning: number; info: number }
+  /**
+   * Node.js event loop utilization (busy / elapsed), as a ratio (0..1), per process, over the
+   * time since the previous scrape.
+   * @default { warning: 0.9 }
+   */
+  eventLoopUtilizationRatio: { warning: number }
+  /**
+   * V8 heap used / heap size limit, as a ratio (0..1), per process.
+   * @default { warning: 0.9 }
+   */
+  heapUsageRatio: { warning: number }
 }
 
 /** Range windows of the rules and dashboard, as Prometheus durations (`30s`, `5m`, `1h`). */
@@ -136,6 +154,13 @@ export interface AlertOptions {
    * @default { critical: '5m', warning: '10m', info: '15m' }
    */
   for?: Partial<AlertForDurations>
+  /**
+   * Where the runbooks live: every alerting rule gets the annotation
+   * `runbook_url: <runbookBase>#<alertname in lower case>`, and the dashboard links each alerted
+   * panel to it. Point it at a copy of RUNBOOKS.md you adapted (an http(s) URL, no `#`).
+   * @default defaultRunbookBase, `https://github.com/intervai/intervai-metrics/blob/main/packages/alerts/RUNBOOKS.md`
+   */
+  runbookBase?: string
 }
 
 /** Every option with its value filled in. */
@@ -152,9 +177,12 @@ export interface ResolvedAlertOptions {
   windows: AlertWindows
   /** Every `for` duration. */
   for: AlertForDurations
+  /** The base of every runbook link. */
+  runbookBase: string
 }
 
-const ALERT_OPTIONS = ['prefix', 'selector', 'groupBy', 'thresholds', 'windows', 'for'] as const
+/** The options every generator takes (the rest of a generator's options are its own). */
+export const ALERT_OPTIONS = ['prefix', 'selector', 'groupBy', 'thresholds', 'windows', 'for', 'runbookBase'] as const
 
 /** The default thresholds: the catalog's, as a frozen copy. */
 export const defaultThresholds: Readonly<AlertThresholds> = Object.freeze(
@@ -176,6 +204,7 @@ export function resolveAlertOptions(options: AlertOptions = {}, allowed: readonl
     thresholds: resolveThresholds(opts.thresholds),
     windows: resolveDurations(opts.windows, defaultWindows, 'windows'),
     for: resolveDurations(opts.for, defaultForDurations, 'for'),
+    runbookBase: checkHttpUrl('runbookBase', opts.runbookBase, defaultRunbookBase),
   }
 }
 

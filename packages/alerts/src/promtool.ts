@@ -5,6 +5,7 @@ import { prefixedNames, type PrefixedNames } from './metric-names.js'
 import { resolveAlertOptions, type AlertOptions, type ResolvedAlertOptions, type Severity } from './options.js'
 import { durationSeconds } from './promql.js'
 import { prometheusRules } from './rules.js'
+import { runbookUrl } from './runbooks.js'
 import { renderText } from './template.js'
 
 /** One `input_series` entry of a promtool test. */
@@ -40,7 +41,8 @@ export interface PromtoolTests {
  * `promtool test rules` unit tests for the rules `prometheusRules(options)` generates: for every
  * alert rule, synthetic series just above its threshold fire it with its severity after its `for`
  * (and not before), and series just below do not; every ratio and average records nothing without
- * traffic. Requires `selector` to use `=` matchers only (the test series must carry those labels).
+ * traffic. Each firing alert is expected with its exact annotations, `runbook_url` included.
+ * Requires `selector` to use `=` matchers only (the test series must carry those labels).
  * @param ruleFile the path of the rule file as the test file names it (relative to the test file)
  */
 export function promtoolTests(options: AlertOptions = {}, ruleFile = 'rules.yml'): PromtoolTests {
@@ -98,6 +100,7 @@ function familyTests(options: ResolvedAlertOptions, names: PrefixedNames, base: 
         exp_annotations: {
           summary: renderText(family.summary(thresholdText(family, t)), scenario.labels, scenario.measured),
           description: renderText(family.description(thresholdText(family, t), s), scenario.labels, scenario.measured),
+          runbook_url: runbookUrl(options.runbookBase, family.alert),
         },
       }))
   const undecided = (scenario: Scenario, at: number): boolean =>
@@ -132,7 +135,7 @@ function familyTests(options: ResolvedAlertOptions, names: PrefixedNames, base: 
   }
 
   // A ratio or an average of nothing is no sample at all, never NaN, and no alert.
-  if (family.kind !== 'count' && family.area !== 'system') {
+  if (family.kind !== 'count' && family.area !== 'system' && family.area !== 'runtime') {
     const idle = build(0, base, points)
     tests.push({
       name: `${family.alert} records nothing and stays silent without traffic`,
@@ -255,6 +258,17 @@ function builders(options: ResolvedAlertOptions, n: PrefixedNames): Record<Alert
     cpuUtilizationRatio: hostGauge(n.system.cpuUtilization, {}),
     memoryUtilizationRatio: hostGauge(n.system.memoryUtilization, {}),
     diskUtilizationRatio: hostGauge(n.system.filesystemUtilization, { mountpoint: '/' }),
+    eventLoopDelayP99Seconds: hostGauge(n.runtime.eventLoopDelayP99, {}),
+    eventLoopUtilizationRatio: hostGauge(n.runtime.eventLoopUtilization, {}),
+    heapUsageRatio: (target, base, points) => {
+      const limit = 4_345_298_944
+      const used = Math.round(target * limit)
+      return {
+        series: [gauge(n.runtime.heapUsed, base, used, points), gauge(n.runtime.heapLimit, base, limit, points)],
+        labels: base,
+        measured: used / limit,
+      }
+    },
   }
 }
 

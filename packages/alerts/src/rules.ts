@@ -1,6 +1,7 @@
 import { stringify } from 'yaml'
 import { alertFamilies, severitiesOf, thresholdText } from './families.js'
 import { resolveAlertOptions, type AlertOptions, type ResolvedAlertOptions, type Severity } from './options.js'
+import { runbookUrl } from './runbooks.js'
 import { toTemplate } from './template.js'
 
 /** A Prometheus alerting rule. */
@@ -13,8 +14,11 @@ export interface AlertingRule {
   for: string
   /** The `severity` label. */
   labels: { severity: Severity }
-  /** Prometheus templates that show the measured value. */
-  annotations: { summary: string; description: string }
+  /**
+   * Prometheus templates that show the measured value, and the link to the alert's section of
+   * the runbooks (`<runbookBase>#<alertname in lower case>`).
+   */
+  annotations: { summary: string; description: string; runbook_url: string }
 }
 
 /** A Prometheus rule group: recording rules first, then the alerts that read them. */
@@ -27,7 +31,7 @@ export interface RuleGroup {
 
 /** What `prometheusRules()` returns. */
 export interface PrometheusRules {
-  /** The rule groups, one per area (API, WebSocket, database, quota, system). */
+  /** The rule groups, one per area (API, WebSocket, database, quota, system, runtime). */
   groups: RuleGroup[]
   /** The same groups as a Prometheus rule file (YAML). */
   yaml: string
@@ -35,8 +39,8 @@ export interface PrometheusRules {
 
 /**
  * The Prometheus recording and alerting rules for every alert of the IntervAI metrics: 6 critical,
- * 7 warning and 4 info rules, each with a `severity` label, a `for` duration and summary and
- * description annotations that show the measured value.
+ * 10 warning and 5 info rules, each with a `severity` label, a `for` duration, summary and
+ * description annotations that show the measured value, and a `runbook_url` annotation.
  * A bad option throws a TypeError naming it.
  */
 export function prometheusRules(options: AlertOptions = {}): PrometheusRules {
@@ -61,6 +65,7 @@ export function ruleGroups(options: ResolvedAlertOptions): RuleGroup[] {
             annotations: {
               summary: toTemplate(family.summary(text)),
               description: toTemplate(family.description(text, severity)),
+              runbook_url: runbookUrl(options.runbookBase, family.alert),
             },
           }
         }),

@@ -15,7 +15,7 @@ const exprs = (panels: GrafanaPanel[]): string[] => panels.flatMap((p) => (p.tar
 describe('grafanaDashboard', () => {
   it('has a row per area and one for business metrics', () => {
     const rows = grafanaDashboard().panels.filter((p) => p.type === 'row').map((p) => p.title)
-    expect(rows).toEqual(['API', 'WebSocket', 'Database', 'Quotas', 'System', 'Business metrics'])
+    expect(rows).toEqual(['API', 'WebSocket', 'Database', 'Quotas', 'System', 'Node.js runtime', 'Business metrics'])
   })
 
   it('queries through a ${datasource} variable of type prometheus', () => {
@@ -85,7 +85,7 @@ describe('grafanaDashboard', () => {
     for (const options of [{}, { prefix: 'myapp_', selector: 'job="api"', groupBy: [] }]) {
       const known = seriesNames(options.prefix)
       const all = exprs(grafanaDashboard(options).panels)
-      expect(all).toHaveLength(35)
+      expect(all).toHaveLength(50)
       const used = new Set<string>()
       for (const expr of all) {
         const parsed = parsePromql(expr)
@@ -138,6 +138,9 @@ describe('grafanaDashboard', () => {
       HostHighCpuUtilization: 'CPU utilization',
       HostHighMemoryUtilization: 'Memory utilization',
       HostHighDiskUtilization: 'Disk utilization',
+      NodejsHighEventLoopDelayP99: 'Event loop delay',
+      NodejsHighEventLoopUtilization: 'Event loop utilization',
+      NodejsHighHeapUsage: 'Heap used / heap limit',
     }
     expect(Object.keys(shown).sort()).toEqual([...new Set(alerts.map((a) => a.alert))].sort())
     for (const [alert, title] of Object.entries(shown)) {
@@ -153,7 +156,7 @@ describe('grafanaDashboard', () => {
 
   it('rejects an unknown option instead of ignoring it', () => {
     expect(() => grafanaDashboard({ titel: 'Billing' } as never)).toThrow(
-      '@intervai/metrics-alerts: option "titel" must be one of the options (prefix, selector, groupBy, thresholds, windows, for, title, uid, businessPanels) (got "Billing")',
+      '@intervai/metrics-alerts: option "titel" must be one of the options (prefix, selector, groupBy, thresholds, windows, for, runbookBase, title, uid, businessPanels) (got "Billing")',
     )
     expect(() => grafanaDashboard({ businessPanels: [{ title: 'a', expr: 'up', legnd: '{{job}}' }] } as never)).toThrow(
       'option "businessPanels[0].legnd" must be one of title, expr, legend, unit, description (got "legnd")',

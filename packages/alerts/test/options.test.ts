@@ -19,6 +19,9 @@ describe('alert options', () => {
       diskUtilizationRatio: { critical: 0.95, warning: 0.8 },
       quotaLimitHits: { info: 100 },
       streamDurationSeconds: { info: 30 },
+      eventLoopDelayP99Seconds: { warning: 0.5, info: 0.1 },
+      eventLoopUtilizationRatio: { warning: 0.9 },
+      heapUsageRatio: { warning: 0.9 },
     })
   })
 
@@ -53,7 +56,7 @@ describe('alert options', () => {
 
   it('reject an unknown option instead of ignoring it', () => {
     expect(() => prometheusRules({ threshold: { apiErrorRatio: { critical: 0.1 } } } as never)).toThrow(
-      '@intervai/metrics-alerts: option "threshold" must be one of the options (prefix, selector, groupBy, thresholds, windows, for) (got {"apiErrorRatio":{"critical":0.1}})',
+      '@intervai/metrics-alerts: option "threshold" must be one of the options (prefix, selector, groupBy, thresholds, windows, for, runbookBase) (got {"apiErrorRatio":{"critical":0.1}})',
     )
   })
 
@@ -75,6 +78,9 @@ describe('alert options', () => {
     [{ windows: { rate: '0m' } }, 'option "windows.rate" must be a Prometheus duration'],
     [{ for: { critical: 300 } }, 'option "for.critical" must be a Prometheus duration such as "30s", "5m" or "1h" (got 300)'],
     [{ for: { page: '1m' } }, 'option "for.page" must be one of critical, warning, info (got "page")'],
+    [{ runbookBase: 'ftp://example.com/runbooks' }, 'option "runbookBase" must be an http(s) URL without a #fragment (got "ftp://example.com/runbooks")'],
+    [{ runbookBase: 'https://example.com/runbooks.md#top' }, 'option "runbookBase" must be an http(s) URL without a #fragment'],
+    [{ runbookBase: 'runbooks.md' }, 'option "runbookBase" must be an http(s) URL'],
   ])('reject %j with an error naming the option', (options, message) => {
     expect(() => prometheusRules(options as never)).toThrow(TypeError)
     expect(() => prometheusRules(options as never)).toThrow(message)

@@ -26,11 +26,11 @@ describe('committed promtool fixtures', () => {
     }
   })
 
-  it('test every one of the 17 alert rules above and below its threshold', () => {
+  it('test every one of the 21 alert rules above and below its threshold', () => {
     const file = parse(readFileSync(join(fixtures, 'default.test.yml'), 'utf8')) as { tests: { name: string }[] }
     const names = file.tests.map((t) => t.name)
-    expect(names.filter((n) => / fires just above /.test(n))).toHaveLength(17)
-    expect(names.filter((n) => / stays silent just below /.test(n))).toHaveLength(17)
+    expect(names.filter((n) => / fires just above /.test(n))).toHaveLength(21)
+    expect(names.filter((n) => / stays silent just below /.test(n))).toHaveLength(21)
     expect(names.filter((n) => /records nothing and stays silent without traffic/.test(n))).toHaveLength(6)
   })
 })
@@ -39,7 +39,7 @@ describe.runIf(promtool)('promtool', () => {
   it('checks the generated rules without complaint', () => {
     const files = Object.keys(cases).map((name) => join(fixtures, `${name}.rules.yml`))
     const result = run('check', 'rules', ...files)
-    expect(result.output).toContain('SUCCESS: 26 rules found')
+    expect(result.output).toContain('SUCCESS: 31 rules found')
     expect(result.status, result.output).toBe(0)
   })
 
@@ -72,6 +72,17 @@ describe.runIf(promtool)('promtool', () => {
       'DatabasePoolNearlyExhausted critical stays silent just below 90%',
       'QuotaLimitFrequentlyHit info fires just above 100, after 15m',
     ])
+  })
+
+  it('fails the committed unit tests when the runbook links move: every firing alert is expected with its runbook_url', () => {
+    const test = readFileSync(join(fixtures, 'default.test.yml'), 'utf8').replace('default.rules.yml', 'moved.rules.yml')
+    writeFileSync(join(scratch, 'moved.test.yml'), test)
+    writeFileSync(join(scratch, 'moved.rules.yml'), prometheusRules({ runbookBase: 'https://wiki.example.com/runbooks' }).yaml)
+    const result = run('test', 'rules', 'moved.test.yml')
+    expect(result.status).toBe(1)
+    const failed = [...result.output.matchAll(/^ {4}name: (.+?),?$/gm)].map((m) => m[1])
+    expect(failed.filter((name) => / fires just above /.test(name ?? ''))).toHaveLength(21)
+    expect(result.output).toContain('runbook_url="https://wiki.example.com/runbooks#apihigherrorrate"')
   })
 
   it('passes generated unit tests for custom thresholds, windows, for durations and grouping', () => {

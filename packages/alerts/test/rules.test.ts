@@ -11,9 +11,9 @@ const recordsOf = (rules = prometheusRules()): string[] =>
 const exprsOf = (rules = prometheusRules()): string[] => rules.groups.flatMap((g) => g.rules.map((r) => r.expr))
 
 describe('prometheusRules', () => {
-  it('has 6 critical, 7 warning and 4 info alerts', () => {
+  it('has 6 critical, 10 warning and 5 info alerts', () => {
     const count = (severity: string): number => alertsOf().filter((a) => a.labels.severity === severity).length
-    expect([count('critical'), count('warning'), count('info')]).toEqual([6, 7, 4])
+    expect([count('critical'), count('warning'), count('info')]).toEqual([6, 10, 5])
   })
 
   it('puts each alert at its default threshold from the design table', () => {
@@ -36,6 +36,10 @@ describe('prometheusRules', () => {
       'HostHighMemoryUtilization warning 0.8',
       'HostHighDiskUtilization critical 0.95',
       'HostHighDiskUtilization warning 0.8',
+      'NodejsHighEventLoopDelayP99 warning 0.5',
+      'NodejsHighEventLoopDelayP99 info 0.1',
+      'NodejsHighEventLoopUtilization warning 0.9',
+      'NodejsHighHeapUsage warning 0.9',
     ])
   })
 
@@ -92,7 +96,7 @@ describe('prometheusRules', () => {
       }
       expect(expr.split('{job="api", env!~"dev|test"').length - 1).toBe(raw.length)
     }
-    expect(selected).toBe(18)
+    expect(selected).toBe(23)
   })
 
   it('parses every expression and reads only metrics the packages define, or its own recordings', () => {
