@@ -2,17 +2,26 @@
 // callgrind: deterministic, so it resolves the 1–3% differences that CPU time cannot on a
 // shared machine (see packages/http/README.md).
 //
-//   npm run build && node bench/http-instructions.mjs [--variants bare,ours,fastify-metrics] [--warmup 4000] [--requests 5000] [--parallel 2]
+//   npm run build && node bench/http-instructions.mjs [--variants bare,empty-hook,ours,fastify-metrics] [--warmup 4000] [--requests 5000] [--parallel 2]
+//
+// Variants: bare; empty-hook (one onRequest hook calling next()); empty-hooks (onRequest and
+// onResponse); ours (@intervai/metrics-http); ours+onSend, ours+onResponse (ours and one more
+// empty hook: what naming requests in a second hook would cost); fastify-metrics (histogram only).
 //
 // For each variant, a server (GET /hello/:id returning a small object, logger off) runs under
 // callgrind and answers `warmup` requests from autocannon (its own process, 4 connections,
 // 127.0.0.1) while V8 compiles what it needs; then the counters are zeroed
 // (`callgrind_control -z`), it answers `requests` more, and the counters are dumped
 // (`callgrind_control -d`): instructions per request = the dump's total / requests, with no
-// startup or compilation in it. Each run is bounded (5 minutes); on timeout its server is
-// killed. Without valgrind on PATH it says so and exits 0.
+// startup in it. Threads are counted apart (`--separate-threads=yes`): `all threads` adds V8's
+// background threads (optimizing compiler, GC helpers), whose work in the window depends on when
+// V8 happens to (re)compile and so moves between runs by several thousand instructions per
+// request; `main thread` is the JavaScript itself and the event loop. 4,000 requests of warm-up
+// do not reach V8's steady state for every variant (see packages/http/README.md); `--warmup 12000`
+// does. Each run is bounded (5 minutes, or 40 ms per request if longer); on timeout its server
+// is killed. Without valgrind on PATH it says so and exits 0.
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,7 +29,6 @@ import { parseArgs } from 'node:util'
 import { markdownTable } from './lib/stats.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const RUN_TIMEOUT_MS = 5 * 60_000
 const BASE_PORT = 41_700
 
 // The server, written to a temp dir. Imports resolve from the repository (built packages).
@@ -30,11 +38,15 @@ const require = createRequire(${JSON.stringify(join(ROOT, 'package.json'))})
 const Fastify = require('fastify')
 const app = Fastify({ logger: false })
 const variant = process.env.VARIANT
-if (variant === 'ours') {
+if (variant.startsWith('ours')) {
   const { Registry } = require('prom-client')
   const { createMetrics } = await import(require.resolve('@intervai/metrics-core'))
-  const { fastifyHttpMetrics } = await import(require.resolve('@intervai/metrics-http'))
+  const { fastifyHttpMetrics } = await import(require.resolve('@intervai/metrics-http/fastify'))
   await app.register(fastifyHttpMetrics, { metrics: createMetrics({ registry: new Registry() }) })
+  // What one more hook of ours would cost (naming requests an earlier hook answered).
+  if (variant === 'ours+onSend') app.addHook('onSend', (_request, _reply, payload, next) => next(null, payload))
+  else if (variant === 'ours+onResponse') app.addHook('onResponse', (_request, _reply, next) => next())
+  else if (variant !== 'ours') throw new Error('unknown variant ' + variant)
 } else if (variant === 'fastify-metrics') {
   const fastifyMetrics = require('fastify-metrics')
   await app.register(fastifyMetrics.default ?? fastifyMetrics, {
@@ -44,6 +56,9 @@ if (variant === 'ours') {
   })
 } else if (variant === 'empty-hook') {
   app.addHook('onRequest', (_request, _reply, next) => next())
+} else if (variant === 'empty-hooks') {
+  app.addHook('onRequest', (_request, _reply, next) => next())
+  app.addHook('onResponse', (_request, _reply, next) => next())
 } else if (variant !== 'bare') {
   throw new Error('unknown variant ' + variant)
 }
@@ -54,7 +69,7 @@ console.log('ready')
 
 const { values } = parseArgs({
   options: {
-    variants: { type: 'string', default: 'bare,ours,fastify-metrics' },
+    variants: { type: 'string', default: 'bare,empty-hook,ours,fastify-metrics' },
     warmup: { type: 'string', default: '4000' },
     requests: { type: 'string', default: '5000' },
     parallel: { type: 'string', default: '2' },
@@ -69,6 +84,7 @@ if (spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).error) {
 const variants = values.variants.split(',').map((v) => v.trim()).filter(Boolean)
 const warmup = Number(values.warmup)
 const requests = Number(values.requests)
+const RUN_TIMEOUT_MS = Math.max(5 * 60_000, (warmup + requests) * 40)
 const dir = mkdtempSync(join(tmpdir(), 'http-instructions-'))
 const serverScript = join(dir, 'server.mjs')
 writeFileSync(serverScript, SERVER)
@@ -94,7 +110,7 @@ function control(flag, pid) {
 function measure(variant, port) {
   const out = join(dir, `cg.${variant}`)
   return new Promise((resolve, reject) => {
-    const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, serverScript], {
+    const child = spawn('valgrind', ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${out}`, process.execPath, serverScript], {
       env: { ...process.env, VARIANT: variant, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -109,10 +125,17 @@ function measure(variant, port) {
       control('-z', child.pid)
       await load(port, requests)
       control('-d', child.pid)
-      const dump = readFileSync(`${out}.1`, 'utf8')
-      const total = /^(?:summary|totals): (\d+)/m.exec(dump)
-      if (!total) throw new Error(`${variant}: no total in the callgrind dump`)
-      return Number(total[1]) / requests
+      // One file per thread: `<out>.1-01` is the main thread.
+      let all = 0
+      let main
+      for (const file of readdirSync(dir).filter((name) => name.startsWith(`cg.${variant}.1-`))) {
+        const total = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(dir, file), 'utf8'))
+        if (!total) throw new Error(`${variant}: no total in the callgrind dump ${file}`)
+        all += Number(total[1])
+        if (file.endsWith('.1-01')) main = Number(total[1])
+      }
+      if (main === undefined) throw new Error(`${variant}: no callgrind dump of the main thread`)
+      return { all: all / requests, main: main / requests }
     }
     const onData = (chunk) => {
       output += chunk
@@ -150,7 +173,7 @@ const worker = async (slot) => {
     try {
       const perRequest = await measure(variant, BASE_PORT + slot)
       results.set(variant, perRequest)
-      console.error(`${variant}: ${Math.round(perRequest)} instructions per request`)
+      console.error(`${variant}: ${Math.round(perRequest.all)} instructions per request (main thread ${Math.round(perRequest.main)})`)
     } catch (error) {
       failed = true
       console.error(error.message)
@@ -163,16 +186,12 @@ try {
   rmSync(dir, { recursive: true, force: true })
 }
 
-const perRequest = (variant) => results.get(variant)
-const bare = perRequest('bare')
+const bare = results.get('bare')
+const cells = (ir, base) => [ir === undefined ? 'failed' : Math.round(ir).toLocaleString('en-US'), ir === undefined || base === undefined ? '–' : `${(ir / base).toFixed(3)}×`]
 const rows = variants.map((variant) => {
-  const ir = perRequest(variant)
-  return [
-    variant,
-    ir === undefined ? 'failed' : Math.round(ir).toLocaleString('en-US'),
-    ir === undefined || bare === undefined ? '–' : `${(ir / bare).toFixed(3)}×`,
-  ]
+  const ir = results.get(variant)
+  return [variant, ...cells(ir?.all, bare?.all), ...cells(ir?.main, bare?.main)]
 })
 console.log(`Instructions per request (callgrind Ir over ${requests} requests after ${warmup} of warm-up), Fastify GET /hello/:id\n`)
-console.log(markdownTable(['variant', 'instructions/request', 'vs bare'], rows))
+console.log(markdownTable(['variant', 'all threads /request', 'vs bare', 'main thread /request', 'vs bare'], rows))
 process.exitCode = failed ? 1 : 0

@@ -46,7 +46,7 @@ async function buildVariant(variant) {
   if (variant === 'ours') {
     const { Registry } = await import('prom-client')
     const { createMetrics } = await import('@intervai/metrics-core')
-    const { fastifyHttpMetrics } = await import('@intervai/metrics-http')
+    const { fastifyHttpMetrics } = await import('@intervai/metrics-http/fastify')
     await app.register(fastifyHttpMetrics, { metrics: createMetrics({ registry: new Registry() }), expose: true })
   } else if (variant === 'fastify-metrics') {
     const { default: fastifyMetrics } = await import('fastify-metrics')

@@ -61,16 +61,12 @@ async function client(variant, databaseUrl) {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: WORKERS, idleTimeoutMillis: 0 })
   if (variant === 'ours') {
     const { Registry } = await import('prom-client')
+    const { metricCatalog } = await import('@intervai/metrics-catalog')
     const { createMetrics } = await import('@intervai/metrics-core')
     const { instrumentPool } = await import('@intervai/metrics-pg')
     const metrics = createMetrics({ registry: new Registry() })
     instrumentPool(pool, { metrics, pool: 'bench' })
-    const series = metrics.histogram({
-      name: 'pg_query_duration_seconds',
-      help: 'Duration of PostgreSQL queries, by command',
-      labelNames: ['pool', 'operation', 'outcome'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10],
-    }).labels('bench', 'SELECT', 'ok')
+    const series = metrics.histogram(metricCatalog.pg.queryDuration).labels('bench', 'SELECT', 'ok')
     countOf = async () => series.count
   } else if (variant === 'wrap-connect') {
     // Diagnostic: only the acquire timing's connect wrapper (no recording).

@@ -36,12 +36,14 @@ async function serve(variant, databaseUrl) {
     const { default: rateLimit } = await import('@fastify/rate-limit')
     const { Registry } = await import('prom-client')
     const { createMetrics } = await import('@intervai/metrics-core')
-    const { quotaHooks, PostgresRateLimitStore } = await import('@intervai/metrics-quota')
+    const { metricCatalog } = await import('@intervai/metrics-catalog')
+    const { PostgresRateLimitStore } = await import('@intervai/metrics-quota')
+    const { quotaHooks } = await import('@intervai/metrics-quota/fastify')
     const metrics = createMetrics({ registry: new Registry() })
     const options = { max: 1_000_000_000, timeWindow: 3_600_000 }
     if (variant.endsWith('+hooks')) {
       Object.assign(options, quotaHooks({ metrics, quota: 'api' }))
-      const series = metrics.counter({ name: 'quota_checks_total', help: 'x', labelNames: ['quota', 'outcome'] }).labels('api', 'allowed')
+      const series = metrics.counter(metricCatalog.quota.checks).labels('api', 'allowed')
       counted = () => series.value
     }
     if (variant.startsWith('postgres')) {

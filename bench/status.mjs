@@ -118,12 +118,12 @@ async function serve(variant) {
   const { default: Fastify } = await import('fastify')
   const { Registry } = await import('prom-client')
   const { createMetrics } = await import('@intervai/metrics-core')
-  const { fastifyHttpMetrics } = await import('@intervai/metrics-http')
+  const { fastifyHttpMetrics } = await import('@intervai/metrics-http/fastify')
   const metrics = createMetrics({ registry: new Registry() })
   const app = Fastify({ logger: false })
   await app.register(fastifyHttpMetrics, { metrics, expose: true })
   if (variant !== 'http') {
-    const { fastifyStatusPage } = await import('@intervai/metrics-status')
+    const { fastifyStatusPage } = await import('@intervai/metrics-status/fastify')
     await app.register(fastifyStatusPage, { metrics, intervalMs: variant === 'http+status@1s' ? 1000 : INTERVAL_MS })
   }
   app.get('/hello/:id', (request) => ({ hello: request.params.id }))

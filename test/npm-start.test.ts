@@ -14,6 +14,8 @@ describe('npm start', () => {
       const body = await response.text()
       expect(body).toContain('interview_ai_optimizations_total{status="completed"} 0')
       expect(body).toContain('pg_pool_max_connections{pool="main"} 10')
+      expect(service.output()).toContain(`status:  ${service.url}/status`)
+      expect((await fetch(`${service.url}/status/data`)).status).toBe(200)
       expect(service.spawned.map(commandOf)).toContain('postgres')
 
       // SIGINT to the process group is exactly what Ctrl-C in a terminal sends.

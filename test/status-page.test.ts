@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createMetrics } from '@intervai/metrics-core'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { collectDefaultMetrics, Registry } from 'prom-client'
+import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SIMULATE } from '../examples/intervai-service/src/model.js'
 import { USER_HEADER } from '../examples/intervai-service/src/routes.js'
@@ -50,8 +50,6 @@ describe.skipIf(chromiumPath === undefined)('the status page in a real browser, 
   beforeAll(async () => {
     database = await createTestDatabase()
     const registry = new Registry()
-    // The runtime group: prom-client's default metrics (event loop delay, heap, CPU).
-    collectDefaultMetrics({ register: registry })
     service = await buildService({
       databaseUrl: database.url,
       metrics: createMetrics({ registry }),
@@ -98,6 +96,9 @@ describe.skipIf(chromiumPath === undefined)('the status page in a real browser, 
     }, 20_000, 200)
     const groupsShown = await page.$$eval('section[data-group]', (nodes) => nodes.map((n) => (n as HTMLElement).dataset.group))
     expect(groupsShown).toEqual(GROUPS)
+    const charts = await page.$$eval('[data-chart]', (nodes) =>
+      nodes.map((n) => ({ id: (n as HTMLElement).dataset.chart, lines: Number((n as HTMLElement).dataset.lines), points: Number((n as HTMLElement).dataset.points) })),
+    )
     for (const group of GROUPS) expect(charts.some((c) => c.id?.startsWith(`${group}.`)), group).toBe(true)
     for (const chart of charts) {
       expect(chart.lines, chart.id).toBeGreaterThan(0)

@@ -46,7 +46,17 @@ describe.skipIf(prometheusBinary === undefined)('the status page of a fleet, rea
     const own = createMetrics({ registry: new Registry() })
     routes = statusRoutes({ metrics: own, intervalMs: 1000, source: { prometheus: prometheus.url }, alerts: { ...ALERTS, selector: `job="${JOB}"` }, business: STATUS_BUSINESS_PANELS })
     fleet = await own.serve({ port: 0, routes })
-    await runScenario({ baseUrl: url, users: 2, optimizationsPerUser: 5, bulletsPerResume: 3, dependencyTimeouts: 1, userPrefix: 'fleet' })
+    // Prometheus's first scrape comes up to an interval after it starts: traffic before it would
+    // show in totals but never in a rate.
+    await waitFor('Prometheus to scrape the service', async () => {
+      const body = (await (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(`up{job="${JOB}"}`)}`)).json()) as { data?: { result?: unknown[] } }
+      return (body.data?.result?.length ?? 0) > 0 ? true : undefined
+    }, 30_000, 200)
+    // Traffic over several scrapes, so every rate over the window has something to show.
+    for (let round = 0; round < 3; round++) {
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 1500))
+      await runScenario({ baseUrl: url, users: 2, optimizationsPerUser: 5, bulletsPerResume: 3, dependencyTimeouts: 1, userPrefix: `fleet${round}` })
+    }
   })
 
   afterAll(async () => {
@@ -60,12 +70,15 @@ describe.skipIf(prometheusBinary === undefined)('the status page of a fleet, rea
   it("shows the service's totals as Prometheus scraped them, and charts every group it collects", async () => {
     const scrape = parseExposition(await (await fetch(`${url}/metrics`)).text())
     const requests = sumOf(scrape, 'http_server_request_duration_seconds_count')
-    // Traffic is over: once Prometheus has scraped these totals, the page shows them.
-    const data = await waitFor('the fleet page to show the scraped totals', async () => {
+    // Traffic is over: once Prometheus has scraped these totals, and a second scrape gives every
+    // rate its two samples inside the page's last step, the page shows them.
+    const CHARTS = ['api.rps', 'api.errorRatio', 'api.latency', 'websocket.active', 'websocket.messages', 'database.average', 'database.poolUsage', 'system.cpu', 'business.0', 'business.2']
+    const drawnIn = (d: StatusData, id: string): boolean => d.groups.flatMap((g) => g.charts).find((c) => c.id === id)?.lines.some((l) => l.values.some((v) => v !== null)) ?? false
+    const data = await waitFor('the fleet page to show the scraped totals and draw every chart', async () => {
       await new Promise((resolve) => setTimeout(resolve, 1000))
       const d = await fleetData()
       const stat = d.groups.find((g) => g.id === 'api')?.stats.find((s) => s.id === 'api.requests')?.value
-      return stat === requests ? d : undefined
+      return stat === requests && CHARTS.every((id) => drawnIn(d, id)) ? d : undefined
     }, 30_000, 200)
     expect(data.source).toBe('prometheus')
     expect(data.error).toBeUndefined()
@@ -73,10 +86,7 @@ describe.skipIf(prometheusBinary === undefined)('the status page of a fleet, rea
     expect(stat('database.queries')).toBe(sumOf(scrape, 'pg_query_duration_seconds_count'))
     expect(stat('websocket.opened')).toBe(sumOf(scrape, 'ws_connections_opened_total'))
     expect(stat('quota.hits')).toBe(sumOf(scrape, 'quota_limit_hits_total'))
-    const drawn = (id: string): boolean => data.groups.flatMap((g) => g.charts).find((c) => c.id === id)?.lines.some((l) => l.values.some((v) => v !== null)) ?? false
-    for (const chart of ['api.rps', 'api.errorRatio', 'api.latency', 'websocket.active', 'websocket.messages', 'database.average', 'database.poolUsage', 'system.cpu', 'business.0', 'business.2']) {
-      expect(drawn(chart), chart).toBe(true)
-    }
+    for (const chart of CHARTS) expect(drawnIn(data, chart), chart).toBe(true)
     const slowest = data.groups.find((g) => g.id === 'api')?.tables.find((t) => t.id === 'api.slowest')
     expect(slowest?.rows.map((r) => r.route)).toContain('/optimizations')
   })

@@ -1,10 +1,11 @@
 'use strict'
 // A CommonJS app using the packages with require(): what a `"type": "commonjs"` service does.
 const { createMetrics } = require('@intervai/metrics-core')
-const { fastifyHttpMetrics } = require('@intervai/metrics-http')
+const { fastifyHttpMetrics } = require('@intervai/metrics-http/fastify')
 const { instrumentWebSocketServer } = require('@intervai/metrics-ws')
 const { instrumentPool } = require('@intervai/metrics-pg')
-const { quotaHooks, quotaMetrics, PostgresRateLimitStore } = require('@intervai/metrics-quota')
+const { quotaMetrics, PostgresRateLimitStore } = require('@intervai/metrics-quota')
+const { quotaHooks } = require('@intervai/metrics-quota/fastify')
 const { collectSystemMetrics } = require('@intervai/metrics-system')
 const { prometheusRules, grafanaDashboard } = require('@intervai/metrics-alerts')
 const { Registry } = require('prom-client')

@@ -51,7 +51,7 @@ async function start(): Promise<void> {
   service = buildService({ databaseUrl, logger: process.env.LOG_LEVEL ? { level: process.env.LOG_LEVEL } : false })
   const url = await (await service).listen(port, host)
   if (stopping) return
-  console.log(`IntervAI service listening\n  API:     ${url}/optimizations\n  metrics: ${url}/metrics\nPress Ctrl-C to stop.`)
+  console.log(`IntervAI service listening\n  API:     ${url}/optimizations\n  metrics: ${url}/metrics\n  status:  ${url}/status\nPress Ctrl-C to stop.`)
 }
 
 start().catch((error: unknown) => {

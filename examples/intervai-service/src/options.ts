@@ -1,4 +1,5 @@
 import type { Metrics } from '@intervai/metrics-core'
+import type { StatusPageOptions } from '@intervai/metrics-status'
 import type { FastifyServerOptions } from 'fastify'
 
 /** Options of `buildService`. */
@@ -19,6 +20,8 @@ export interface ServiceOptions {
   dependencyTimeoutMs?: number
   /** Connections of the main PostgreSQL pool. @default 10 */
   poolMax?: number
+  /** Connections of the pool the rate-limit store uses (one short query per checked request). @default 4 */
+  quotaPoolMax?: number
   /** Collect host CPU, memory, disk and network metrics. @default true */
   systemMetrics?: boolean
   /** Fastify's `logger` option. @default false */
@@ -28,10 +31,13 @@ export interface ServiceOptions {
    * before it closes their connections, in milliseconds. @default 5000
    */
   shutdownGraceMs?: number
+  /** Options of the status page at `/status` (sampling interval, alert windows and `for`, auth). @default {} */
+  statusPage?: Omit<StatusPageOptions, 'metrics' | 'prefix'>
 }
 
 /** Options with every default applied. */
-export interface ResolvedServiceOptions extends Required<Omit<ServiceOptions, 'metrics' | 'logger'>> {
+export interface ResolvedServiceOptions extends Required<Omit<ServiceOptions, 'metrics' | 'logger' | 'statusPage'>> {
+  statusPage: ServiceOptions['statusPage']
   metrics: Metrics | undefined
   logger: FastifyServerOptions['logger']
 }
@@ -51,9 +57,12 @@ export function resolveServiceOptions(options: ServiceOptions): ResolvedServiceO
     modelLatencyMs: nonNegative('modelLatencyMs', options.modelLatencyMs, 40),
     dependencyTimeoutMs: positive('dependencyTimeoutMs', options.dependencyTimeoutMs, 1000),
     poolMax: positive('poolMax', options.poolMax, 10),
+    quotaPoolMax: positive('quotaPoolMax', options.quotaPoolMax, 4),
     systemMetrics: options.systemMetrics ?? true,
     logger: options.logger ?? false,
     shutdownGraceMs: nonNegative('shutdownGraceMs', options.shutdownGraceMs, 5000),
+    // Checked by the status page itself, at registration.
+    statusPage: options.statusPage,
   }
 }
 

@@ -2,7 +2,7 @@
 import Fastify from 'fastify'
 import pg from 'pg'
 import { createMetrics } from '@intervai/metrics-core'
-import { fastifyHttpMetrics } from '@intervai/metrics-http'
+import { fastifyHttpMetrics } from '@intervai/metrics-http/fastify'
 import { instrumentPool } from '@intervai/metrics-pg'
 
 const metrics = createMetrics()

@@ -51,7 +51,7 @@ export async function buildService(options: ServiceOptions): Promise<Service> {
   const metrics = resolved.metrics ?? createMetrics()
   const pool = new pg.Pool({ connectionString: resolved.databaseUrl, max: resolved.poolMax, application_name: 'intervai-service' })
   // The rate-limit store gets a small pool of its own, so quota checks never queue behind API queries.
-  const quotaPool = new pg.Pool({ connectionString: resolved.databaseUrl, max: 2, application_name: 'intervai-service-quota' })
+  const quotaPool = new pg.Pool({ connectionString: resolved.databaseUrl, max: resolved.quotaPoolMax, application_name: 'intervai-service-quota' })
   const app = Fastify({ logger: resolved.logger })
   // pg emits an idle client's error on the pool; without a listener the process would crash.
   for (const p of [pool, quotaPool]) p.on('error', (error) => app.log.error({ err: error }, 'idle PostgreSQL client failed'))
@@ -59,7 +59,7 @@ export async function buildService(options: ServiceOptions): Promise<Service> {
   let instrumentation: Instrumentation | undefined
   let streams: ReturnType<typeof streamRoute> | undefined
   try {
-    instrumentation = await instrumentApp(app, { metrics, pool, quotaPool, systemMetrics: resolved.systemMetrics })
+    instrumentation = await instrumentApp(app, { metrics, pool, quotaPool, systemMetrics: resolved.systemMetrics, statusPage: resolved.statusPage })
     await createSchema(pool)
     // Replaces @fastify/websocket's default preClose, which closes every socket with no code (1005)
     // and does not wait (@fastify/websocket/index.js, defaultPreClose): running streams end as

@@ -1,8 +1,4 @@
-export { httpMetricNames } from './names.js'
-export { fastifyHttpMetrics } from './fastify.js'
-export type { FastifyHttpMetricsOptions } from './fastify.js'
-export { expressHttpMetrics } from './express.js'
-export type { ExpressHttpMetricsMiddleware, ExpressHttpMetricsOptions, ExpressLikeRequest, NextFunction } from './express.js'
-export { DEFAULT_HTTP_BUCKETS } from './options.js'
+// The framework-free entry: option types only. The plugin and the middleware live in
+// `@intervai/metrics-http/fastify` and `@intervai/metrics-http/express`, so an app loads the
+// types of its own framework and no other.
 export type { ExposeOptions, HttpMetricsOptions } from './options.js'
-export { ABORTED_STATUS, OTHER_METHOD, OTHER_STATUS, STANDARD_METHODS, UNMATCHED_ROUTE } from './labels.js'

@@ -1,41 +1,36 @@
-/** The `route` label of every request no route matched (404 handler, Express fall-through). */
-export const UNMATCHED_ROUTE = '__unmatched'
-/** The `method` label of every method outside the standard set. */
-export const OTHER_METHOD = '_OTHER'
-/** The `status_code` label of a request whose client hung up before the response was complete. */
-export const ABORTED_STATUS = '499'
-/** The `status_code` label of a status outside 100..599. */
-export const OTHER_STATUS = '_OTHER'
-/** The component name under which caught recording failures are counted in `instrumentation_errors_total`. */
+import { httpLabels } from '@intervai/metrics-catalog'
+
+/** The component under which caught recording failures are counted in `instrumentation_errors_total`. */
 export const COMPONENT = 'http'
 
-/** The methods recorded by name (RFC 9110 plus PATCH); every other one is `_OTHER`. */
-export const STANDARD_METHODS: readonly string[] = Object.freeze(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE'])
+/**
+ * The `route` prefix standing for mount paths whose patterns are unknown: Express 4 and router
+ * < 2.3 publish no events, and `req.baseUrl` is the text a mount matched (`/tenants/t42`), never
+ * its pattern. `<mount>/profile` is one series for every tenant.
+ */
+export const MOUNTED = '<mount>'
 
-/** Index of `_OTHER` in the per-method tables. */
-export const OTHER_METHOD_INDEX = STANDARD_METHODS.length
-
+const METHOD_LABELS: readonly string[] = [...httpLabels.methods, httpLabels.otherMethod]
 const METHOD_INDEX: Record<string, number> = Object.create(null)
-STANDARD_METHODS.forEach((method, index) => (METHOD_INDEX[method] = index))
-const METHOD_LABELS = [...STANDARD_METHODS, OTHER_METHOD]
+httpLabels.methods.forEach((method, index) => (METHOD_INDEX[method] = index))
 
-/** Size of the per-method tables (the standard methods and `_OTHER`). */
+/** Size of the per-method tables (the catalog's methods and `_OTHER`). */
 export const METHOD_COUNT = METHOD_LABELS.length
 
-/** Index of a request method in the per-method tables (`OTHER_METHOD_INDEX` for non-standard ones). */
+/** Index of a request method in the per-method tables; every method outside the catalog's is `_OTHER`'s. */
 export function methodIndex(method: string | undefined): number {
   const index = method === undefined ? undefined : METHOD_INDEX[method]
-  return index ?? OTHER_METHOD_INDEX
+  return index ?? METHOD_COUNT - 1
 }
 
-/** The `method` label for an index from `methodIndex`. */
+/** The `method` label of an index from `methodIndex`. */
 export function methodLabel(index: number): string {
   return METHOD_LABELS[index] as string
 }
 
-/** The `status_code` label of a status code: the code itself when it is a valid HTTP status, else `_OTHER`. */
+/** The `status_code` label of a status: the code itself when it is a valid HTTP status, else `_OTHER`. */
 export function statusLabel(status: number): string {
-  return Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : OTHER_STATUS
+  return Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : httpLabels.otherStatus
 }
 
 const ERROR_CODE = /^[A-Z][A-Z0-9_]{1,63}$/
@@ -50,4 +45,3 @@ export function errorKind(error: unknown): string {
   }
   return typeof error
 }
-

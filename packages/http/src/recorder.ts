@@ -1,6 +1,7 @@
-import type { HistogramSeries } from '@intervai/metrics-core'
+import type { Histogram, HistogramSeries } from '@intervai/metrics-core'
 import { methodLabel, statusLabel } from './labels.js'
-import type { HttpMetrics } from './metrics.js'
+
+type DurationLabels = 'method' | 'route' | 'status_code'
 
 /** The duration series of one (route, method), cached per status code. */
 export class MethodRecorder {
@@ -9,7 +10,7 @@ export class MethodRecorder {
   private readonly byStatus = new Map<number, HistogramSeries>()
 
   constructor(
-    private readonly http: HttpMetrics,
+    private readonly duration: Histogram<DurationLabels>,
     private readonly route: string,
     private readonly method: string,
   ) {}
@@ -20,7 +21,7 @@ export class MethodRecorder {
     if (status !== this.lastStatus || series === undefined) {
       series = this.byStatus.get(status)
       if (series === undefined) {
-        series = this.http.duration.labels(this.method, this.route, statusLabel(status))
+        series = this.duration.labels(this.method, this.route, statusLabel(status))
         this.byStatus.set(status, series)
       }
       this.lastStatus = status
@@ -35,12 +36,13 @@ export class RouteRecorder {
   private readonly methods: (MethodRecorder | undefined)[] = []
 
   constructor(
-    private readonly http: HttpMetrics,
+    private readonly duration: Histogram<DurationLabels>,
+    /** The `route` label. */
     readonly route: string,
   ) {}
 
-  /** The recorder for a method index (see `methodIndex`). */
+  /** The recorder of a method index (see `methodIndex`). */
   method(index: number): MethodRecorder {
-    return (this.methods[index] ??= new MethodRecorder(this.http, this.route, methodLabel(index)))
+    return (this.methods[index] ??= new MethodRecorder(this.duration, this.route, methodLabel(index)))
   }
 }

@@ -2,7 +2,7 @@ import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { findTool } from '../../../test/support/tools.js'
 import { promtoolCheckMetrics } from '../../../test/support/promtool.js'
-import { fastifyHttpMetrics } from '../src/index.js'
+import { fastifyHttpMetrics } from '../src/fastify-entry.js'
 import { COUNT, ERRORS, freshMetrics, parseExposition, sumOf, until, valueOf } from './helpers.js'
 
 const HOSTILE = ['say "hi"', 'back\\slash', 'new\nline', '__proto__']

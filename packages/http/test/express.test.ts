@@ -3,7 +3,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Metrics } from '@intervai/metrics-core'
-import { expressHttpMetrics, UNMATCHED_ROUTE } from '../src/index.js'
+import { expressHttpMetrics } from '../src/express-entry.js'
 import {
   abortMidHandler,
   ACTIVE,
@@ -16,6 +16,7 @@ import {
   sendAll,
   sorted,
   sumOf,
+  UNMATCHED_ROUTE,
   until,
   valueOf,
   type Planned,

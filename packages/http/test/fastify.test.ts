@@ -1,8 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify'
+import { channel as diagnosticsChannel } from 'node:diagnostics_channel'
 import { connect, type AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMetrics, type Metrics } from '@intervai/metrics-core'
-import { fastifyHttpMetrics, UNMATCHED_ROUTE } from '../src/index.js'
+import { fastifyHttpMetrics } from '../src/fastify-entry.js'
 import {
   abortMidHandler,
   ACTIVE,
@@ -16,6 +17,7 @@ import {
   sendAll,
   sorted,
   sumOf,
+  UNMATCHED_ROUTE,
   until,
   valueOf,
   type Planned,
@@ -418,13 +420,17 @@ describe('fastifyHttpMetrics for requests their route handler never sees', () =>
     expect(sorted(countsOf(await scrape(metrics)))).toEqual([['GET /early/:id 200', 4]])
   })
 
-  it('takes its server listener and channel subscription away when the app closes', async () => {
+  it('adds no server listener, and takes its channel subscription away when the app closes', async () => {
+    const requestStart = diagnosticsChannel('http.server.request.start')
     const app = Fastify()
     const listeners = app.server.listenerCount('request')
+    expect(requestStart.hasSubscribers).toBe(false)
     await app.register(fastifyHttpMetrics, { metrics: freshMetrics() })
     await app.ready()
-    expect(app.server.listenerCount('request')).toBe(listeners + 1)
+    expect(requestStart.hasSubscribers).toBe(true)
+    expect(app.server.listenerCount('request')).toBe(listeners)
     await app.close()
+    expect(requestStart.hasSubscribers).toBe(false)
     expect(app.server.listenerCount('request')).toBe(listeners)
     await expect(app.inject('/')).rejects.toThrow()
   })

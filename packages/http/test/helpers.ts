@@ -1,10 +1,14 @@
 import { Agent, request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
 import { Registry } from 'prom-client'
+import { httpLabels } from '@intervai/metrics-catalog'
 import { createMetrics, type Metrics } from '@intervai/metrics-core'
 import { parseExposition, type Parsed } from '../../../test/support/exposition.js'
 
 export { parseExposition, sumOf, valueOf, type Parsed, type Sample } from '../../../test/support/exposition.js'
+
+/** The `route` of requests no route matched. */
+export const UNMATCHED_ROUTE = httpLabels.unmatchedRoute
 
 /** Metric names as the tests read them (no prefix). */
 export const DURATION = 'http_server_request_duration_seconds'

@@ -1,6 +1,7 @@
 import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
-import { expressHttpMetrics, fastifyHttpMetrics } from '../src/index.js'
+import { expressHttpMetrics } from '../src/express-entry.js'
+import { fastifyHttpMetrics } from '../src/fastify-entry.js'
 import { freshMetrics } from './helpers.js'
 
 async function registerWith(options: unknown): Promise<void> {
@@ -16,7 +17,7 @@ async function registerWith(options: unknown): Promise<void> {
 describe('fastifyHttpMetrics options', () => {
   it('rejects negative buckets at registration, naming the option and the value', async () => {
     await expect(registerWith({ metrics: freshMetrics(), buckets: [-1, 0.5, 1] })).rejects.toThrow(
-      '@intervai/metrics-http: option "buckets" must be bucket bounds >= 0 (got [-1,0.5,1])',
+      '@intervai/metrics-http: option "buckets" must be a non-empty array of increasing finite numbers >= 0 (got [-1,0.5,1])',
     )
   })
 
@@ -64,7 +65,9 @@ describe('fastifyHttpMetrics options', () => {
   })
 
   it('rejects an unknown option instead of ignoring it', async () => {
-    await expect(registerWith({ metrics: freshMetrics(), bucket: [1, 2] })).rejects.toThrow('option "bucket" must be one of the known options')
+    await expect(registerWith({ metrics: freshMetrics(), bucket: [1, 2] })).rejects.toThrow(
+      '@intervai/metrics-http: option "bucket" must be one of the options (metrics, prefix, buckets, expose) (got [1,2])',
+    )
   })
 
   it('rejects buckets that conflict with the histogram already on the registry, naming both', async () => {
@@ -79,7 +82,7 @@ describe('fastifyHttpMetrics options', () => {
 describe('expressHttpMetrics options', () => {
   it('throws when the middleware is created with bad buckets, naming the option and the value', () => {
     expect(() => expressHttpMetrics({ metrics: freshMetrics(), buckets: [0.1, 'x'] as never })).toThrow(
-      '@intervai/metrics-http: option "buckets" must be a non-empty array of increasing finite numbers (got [0.1,"x"])',
+      '@intervai/metrics-http: option "buckets" must be a non-empty array of increasing finite numbers >= 0 (got [0.1,"x"])',
     )
   })
 })

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { FastifyContextConfig, FastifyPluginCallback, RouteShorthandOptions } from 'fastify'
 import { describe, expect, expectTypeOf, it } from 'vitest'
-import type { ExpressHttpMetricsMiddleware, FastifyHttpMetricsOptions } from '../src/index.js'
-import { expressHttpMetrics, fastifyHttpMetrics } from '../src/index.js'
+import { expressHttpMetrics, type ExpressHttpMetricsMiddleware } from '../src/express-entry.js'
+import { fastifyHttpMetrics, type FastifyHttpMetricsOptions } from '../src/fastify-entry.js'
 
 describe('types', () => {
   it('types the route opt-out by declaration merging and the plugin options', () => {

@@ -1,9 +1,9 @@
-import { checkBuckets, checkFunction, checkNumber, checkString, optionError, resolveMetrics, type Metrics } from '@intervai/metrics-core'
+import { buckets } from '@intervai/metrics-catalog'
+import type { Metrics, MetricsOptions } from '@intervai/metrics-core'
+import { check, resolvePackageOptions } from '@intervai/metrics-core/internal'
 
-const PKG = '@intervai/metrics-pg'
-
-/** Bucket upper bounds (seconds) of the query and acquire histograms; they hold every alert threshold. */
-export const PG_BUCKETS: readonly number[] = Object.freeze([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10])
+/** The package name used in option errors and warnings. */
+export const PKG = '@intervai/metrics-pg'
 
 /** What `onSlowQuery` receives. Never parameter values; `text` has its literals replaced by `?`. */
 export interface SlowQuery {
@@ -18,9 +18,7 @@ export interface SlowQuery {
 }
 
 /** Options of `instrumentPool`. */
-export interface PgMetricsOptions {
-  /** The metrics object from `createMetrics()`. @default a `createMetrics()` on prom-client's global registry */
-  metrics?: Metrics
+export interface PgMetricsOptions extends MetricsOptions {
   /** The `pool` label: names this pool in every series, so several pools can share one registry. @default 'default' */
   pool?: string
   /** A query taking at least this many milliseconds counts as slow. @default 1000 */
@@ -31,7 +29,10 @@ export interface PgMetricsOptions {
    * @default undefined (no callback)
    */
   onSlowQuery?: (query: SlowQuery) => void | Promise<void>
-  /** Bucket upper bounds, in seconds, of the query and acquire duration histograms. @default PG_BUCKETS */
+  /**
+   * Bucket upper bounds, in seconds, of `pg_query_duration_seconds` and `pg_pool_acquire_duration_seconds`.
+   * @default [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10] (`buckets.pg` of the catalog)
+   */
   buckets?: readonly number[]
 }
 
@@ -44,16 +45,20 @@ export interface ResolvedPgOptions {
   buckets: readonly number[]
 }
 
-/** Checks the options (a bad one throws a TypeError naming it and its value) and applies defaults. */
-export function resolveOptions(options: PgMetricsOptions = {}): ResolvedPgOptions {
-  if (typeof options !== 'object' || options === null) throw optionError(PKG, 'options', 'an object', options)
-  const pool = checkString(PKG, 'pool', options.pool, 'default')
-  if (pool.length > 100) throw optionError(PKG, 'pool', 'at most 100 characters', pool)
-  return {
-    metrics: resolveMetrics(PKG, options.metrics),
-    pool,
-    slowQueryMs: checkNumber(PKG, 'slowQueryMs', options.slowQueryMs, 1000),
-    onSlowQuery: checkFunction<(query: SlowQuery) => void>(PKG, 'onSlowQuery', options.onSlowQuery),
-    buckets: checkBuckets(PKG, 'buckets', options.buckets, PG_BUCKETS),
-  }
+const SPEC = {
+  pool: check.string('default', 100),
+  slowQueryMs: check.number(1000),
+  onSlowQuery: check.function<(query: SlowQuery) => void | Promise<void>>(),
+  buckets: check.buckets(buckets.pg),
+}
+
+/** Checks the options (a bad or unknown one throws a TypeError naming it and its value) and applies defaults. */
+export function resolveOptions(options: unknown): ResolvedPgOptions {
+  return resolvePackageOptions(PKG, options, SPEC)
+}
+
+/** What two instrumentations of one pool must agree on, compared item by item by `instrumentOnce`. */
+export function identityOf(options: ResolvedPgOptions): unknown[] {
+  const { metrics, pool, slowQueryMs, onSlowQuery, buckets } = options
+  return [metrics, pool, slowQueryMs, onSlowQuery, String(buckets)]
 }

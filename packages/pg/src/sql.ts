@@ -1,15 +1,7 @@
-/** The `operation` label value for commands outside the known set. */
-export const OTHER = 'OTHER'
+import { pgLabels } from '@intervai/metrics-catalog'
 
-// Command tags as node-postgres reports them in `result.command` (the tag's first word).
-const KNOWN = new Set([
-  'SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY', 'WITH',
-  'BEGIN', 'START', 'COMMIT', 'ROLLBACK', 'SAVEPOINT', 'RELEASE',
-  'PREPARE', 'EXECUTE', 'DEALLOCATE', 'DECLARE', 'FETCH', 'MOVE', 'CLOSE',
-  'CREATE', 'ALTER', 'DROP', 'TRUNCATE', 'COMMENT', 'GRANT', 'REVOKE',
-  'SET', 'RESET', 'SHOW', 'DISCARD', 'LISTEN', 'UNLISTEN', 'NOTIFY', 'LOCK',
-  'VACUUM', 'ANALYZE', 'EXPLAIN', 'CALL', 'DO', 'REFRESH', 'REINDEX', 'CLUSTER', 'CHECKPOINT',
-])
+const OTHER: string = pgLabels.otherOperation
+const KNOWN: ReadonlySet<string> = new Set(pgLabels.operations)
 
 // First keywords whose command tag is another word.
 const ALIASES: Readonly<Record<string, string>> = { END: 'COMMIT', ABORT: 'ROLLBACK', VALUES: 'SELECT', TABLE: 'SELECT' }
@@ -94,7 +86,7 @@ const TOKENS =
   /--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|"(?:[^"]|"")*(?:"|$)|(?<![\w$])[Ee]'(?:[^'\\]|\\[\s\S]|'')*(?:'|$)|(?<![\w$])(?:[BbXxNn]|[Uu]&)?'(?:[^']|'')*(?:'|$)|\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$[\s\S]*?(?:\$\1\$|$)|(?<![\w$])(?:0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)/g
 
 /** The placeholder that stands for every literal in `onSlowQuery`'s `text`. */
-export const PLACEHOLDER = '?'
+const PLACEHOLDER = '?'
 
 /**
  * The SQL with every literal (strings, dollar-quoted strings, numbers) replaced by `?` and
@@ -117,8 +109,7 @@ const SQLSTATE_CLASSES = new Set([
   '57', '58', '72', 'F0', 'HV', 'P0', 'XX',
 ])
 
-/** The `sqlstate_class` label for errors that carry no SQLSTATE (connection loss, client-side errors). */
-export const NO_SQLSTATE = 'none'
+const NO_SQLSTATE: string = pgLabels.noSqlstate
 
 /** The two-character SQLSTATE class of a query error, or `none` when it has no SQLSTATE. */
 export function sqlstateClass(error: unknown): string {
@@ -126,4 +117,15 @@ export function sqlstateClass(error: unknown): string {
   if (typeof code !== 'string' || code.length !== 5) return NO_SQLSTATE
   const cls = code.slice(0, 2)
   return SQLSTATE_CLASSES.has(cls) ? cls : NO_SQLSTATE
+}
+
+/** The SQL text of a query string, a query config (`{ text }`) or a Submittable (pg-cursor, pg-query-stream). */
+export function textOf(source: unknown): string | undefined {
+  if (typeof source === 'string') return source
+  if (source === null || typeof source !== 'object') return undefined
+  const text = (source as { text?: unknown }).text
+  if (typeof text === 'string') return text
+  // pg-query-stream keeps the text on its pg-cursor.
+  const inner = (source as { cursor?: { text?: unknown } }).cursor?.text
+  return typeof inner === 'string' ? inner : undefined
 }

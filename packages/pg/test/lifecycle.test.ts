@@ -66,17 +66,45 @@ describe('instrument and close', () => {
     }
   })
 
-  it('returns the same handle when a pool is instrumented twice, and counts once', async () => {
+  it('counts each query once when a pool is instrumented twice, and warns once when the options differ', async () => {
     const { metrics } = freshMetrics()
     const pool = new pg.Pool({ connectionString: db.url, max: 1 })
+    const warnings: Array<Error & { code?: string }> = []
+    const onWarning = (warning: Error & { code?: string }): void => void warnings.push(warning)
+    process.on('warning', onWarning)
     try {
-      const first = instrumentPool(pool, { metrics })
-      const second = instrumentPool(pool, { metrics })
-      expect(second).toBe(first)
+      const connect = pool.connect
+      const first = instrumentPool(pool, { metrics, pool: 'main' })
+      const same = instrumentPool(pool, { metrics, pool: 'main' })
+      const other = instrumentPool(pool, { metrics, pool: 'other', slowQueryMs: 5 })
+      expect(other.pool).toBe('main')
       await pool.query('SELECT 1')
-      expect((await scrape(metrics)).sum('pg_query_duration_seconds_count')).toBe(1)
+      const client = await pool.connect()
+      await client.query('SELECT 2')
+      client.release()
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings.map((warning) => warning.code)).toEqual(['INTERVAI_METRICS_INSTRUMENTED_TWICE'])
+      expect(warnings[0]?.message).toContain('@intervai/metrics-pg')
+      const s = await scrape(metrics)
+      expect(s.value('pg_query_duration_seconds_count', { pool: 'main', operation: 'SELECT', outcome: 'ok' })).toBe(2)
+      expect(s.value('pg_pool_acquire_duration_seconds_count', { pool: 'main' })).toBe(2)
+      expect(s.find('pg_query_duration_seconds_count', { pool: 'other' })).toEqual([])
+
+      // Still instrumented until the last handle is closed.
       first.close()
+      first.close()
+      same.close()
+      await pool.query('SELECT 3')
+      expect((await scrape(metrics)).sum('pg_query_duration_seconds_count')).toBe(3)
+      other.close()
+      expect(pool.connect).toBe(connect)
+      await pool.query('SELECT 4')
+      const after = await scrape(metrics)
+      expect(after.sum('pg_query_duration_seconds_count')).toBe(3)
+      expect(after.find('pg_pool_max_connections')).toEqual([])
+      expect(warnings).toHaveLength(1)
     } finally {
+      process.off('warning', onWarning)
       await pool.end()
     }
   })
@@ -111,7 +139,7 @@ describe('instrument and close', () => {
   it('adds no plain error listener to the pool or its clients', async () => {
     const bare = new pg.Pool({ connectionString: db.url, max: 1 })
     const instrumented = new pg.Pool({ connectionString: db.url, max: 1 })
-    const handle = instrumentPool(instrumented, freshMetrics())
+    const handle = instrumentPool(instrumented, { metrics: freshMetrics().metrics })
     try {
       const bareClient = await bare.connect()
       const client = await instrumented.connect()
@@ -130,7 +158,7 @@ describe('instrument and close', () => {
   it('rejects bad options with an error naming the option and the value', () => {
     const pool = new pg.Pool({ connectionString: db.url })
     const { metrics } = freshMetrics()
-    expect(() => instrumentPool(pool, { metrics, slowQueryMs: -1 })).toThrow('option "slowQueryMs" must be a finite number from 0')
+    expect(() => instrumentPool(pool, { metrics, slowQueryMs: -1 })).toThrow('@intervai/metrics-pg: option "slowQueryMs" must be a finite number >= 0 (got -1)')
     expect(() => instrumentPool(pool, { metrics, pool: '' })).toThrow('option "pool" must be a non-empty string (got "")')
     expect(() => instrumentPool(pool, { metrics, onSlowQuery: 'log' as never })).toThrow('option "onSlowQuery" must be a function (got "log")')
     expect(() => instrumentPool(pool, { metrics, buckets: [1, 0.5] })).toThrow('option "buckets" must be strictly increasing')

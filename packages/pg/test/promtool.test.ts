@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { metricCatalog } from '@intervai/metrics-catalog'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js'
 import { promtoolCheckMetrics } from '../../../test/support/promtool.js'
@@ -33,17 +34,9 @@ describe('exposition', () => {
 
   it('names every metric of the catalog', () => {
     const names = new Set(parseExposition(text).map((s) => s.name.replace(/_(bucket|sum|count)$/, '')))
-    expect([...names].filter((name) => name.startsWith('pg_')).sort()).toEqual([
-      'pg_pool_acquire_duration_seconds',
-      'pg_pool_connections',
-      'pg_pool_errors_total',
-      'pg_pool_max_connections',
-      'pg_pool_waiting_requests',
-      'pg_query_duration_seconds',
-      'pg_query_errors_total',
-      'pg_slow_queries_total',
-      'pg_transactions_total',
-    ])
+    const catalog = Object.values(metricCatalog.pg).map((metric) => metric.name)
+    expect(catalog).toHaveLength(9)
+    expect([...names].filter((name) => name.startsWith('pg_')).sort()).toEqual(catalog.sort())
     expect(text).toContain('pg_query_errors_total{pool="main",operation="SELECT",sqlstate_class="42"} 1')
     expect(text).toContain('pg_transactions_total{pool="main",outcome="commit"} 1')
     expect(openMetrics.endsWith('# EOF\n')).toBe(true)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { operationOfCommand, operationOfText, redactSql, sqlstateClass } from '../src/index.js'
+import { operationOfCommand, operationOfText, redactSql, sqlstateClass } from '../src/sql.js'
 
 describe('redactSql', () => {
   it('replaces string literals, including doubled quotes, by a placeholder', () => {

@@ -1,6 +1,6 @@
-import { quotaCounters, type QuotaSeries } from './metrics.js'
-import { resolveHooksOptions, type QuotaHooksOptions, type RateLimitHook } from './options.js'
 import type { Metrics } from '@intervai/metrics-core'
+import { COMPONENT, quotaCounters, type QuotaSeries } from './metrics.js'
+import { resolveHooksOptions, type QuotaHooksOptions, type RateLimitHook } from './hooks-options.js'
 
 /** Marks our hooks so a store built from the same rate-limit options can find where to count its failures. */
 export const QUOTA_HOOKS = Symbol.for('@intervai/metrics-quota.hooks')
@@ -29,33 +29,33 @@ const MAX_PENDING = 10_000
 
 class HookRecorder implements StoreFailureSink {
   private readonly pending = new Map<string, number>()
+  /** Guarded (never throws): counts an allowed request, unless it is a store failure let through. */
+  readonly allowed: (key: string) => void
+  /** Guarded (never throws): counts a rejected request and its limit hit. */
+  readonly exceeded: () => void
+  /** Guarded (never throws): see `StoreFailureSink`. */
+  readonly storeFailed: (key: string, passedThrough: boolean) => void
 
-  constructor(private readonly metrics: Metrics, private readonly series: QuotaSeries) {}
-
-  allowed(key: string): void {
-    const waiting = this.pending.get(key)
-    if (waiting === undefined) {
-      this.series.allowed.inc()
-      return
-    }
-    if (waiting <= 1) this.pending.delete(key)
-    else this.pending.set(key, waiting - 1)
-  }
-
-  exceeded(): void {
-    this.series.exceeded.inc()
-    this.series.hits.inc()
-  }
-
-  storeFailed(key: string, passedThrough: boolean): void {
-    try {
-      this.series.error.inc()
+  constructor(metrics: Metrics, series: QuotaSeries) {
+    this.allowed = metrics.safely(COMPONENT, (key: string) => {
+      const waiting = this.pending.get(key)
+      if (waiting === undefined) {
+        series.allowed.inc()
+        return
+      }
+      if (waiting <= 1) this.pending.delete(key)
+      else this.pending.set(key, waiting - 1)
+    })
+    this.exceeded = metrics.safely(COMPONENT, () => {
+      series.exceeded.inc()
+      series.hits.inc()
+    })
+    this.storeFailed = metrics.safely(COMPONENT, (key: string, passedThrough: boolean) => {
+      series.error.inc()
       if (!passedThrough) return
       if (this.pending.size >= MAX_PENDING) this.pending.clear()
       this.pending.set(key, (this.pending.get(key) ?? 0) + 1)
-    } catch (error) {
-      this.metrics.recordError('quota', error)
-    }
+    })
   }
 }
 
@@ -66,24 +66,16 @@ class HookRecorder implements StoreFailureSink {
  * Recording never changes the response, and the rate-limit key never becomes a label.
  */
 export function quotaHooks(options: QuotaHooksOptions = {}): QuotaHooks {
-  const { metrics, quota, onExceeding: userExceeding, onExceeded: userExceeded } = resolveHooksOptions(options)
-  const recorder = new HookRecorder(metrics, quotaCounters(metrics).series(quota))
+  const { metrics, quota, maxQuotas, onExceeding: userExceeding, onExceeded: userExceeded } = resolveHooksOptions(options)
+  const recorder = new HookRecorder(metrics, quotaCounters(metrics, maxQuotas).series(quota))
   // rate-limit calls these synchronously inside its request hook: a throw would turn a 429
   // into a 500 (@fastify/rate-limit index.js, rateLimitRequestHandler), so ours never throws.
   const onExceeding: RateLimitHook = function (this: unknown, request, key) {
-    try {
-      recorder.allowed(key)
-    } catch (error) {
-      metrics.recordError('quota', error)
-    }
+    recorder.allowed(key)
     if (userExceeding) userExceeding.call(this, request, key)
   }
   const onExceeded: RateLimitHook = function (this: unknown, request, key) {
-    try {
-      recorder.exceeded()
-    } catch (error) {
-      metrics.recordError('quota', error)
-    }
+    recorder.exceeded()
     if (userExceeded) userExceeded.call(this, request, key)
   }
   Object.defineProperty(onExceeding, QUOTA_HOOKS, { value: recorder })

@@ -1,39 +1,31 @@
+import { metricCatalog, quotaOutcomes, type QuotaOutcome } from '@intervai/metrics-catalog'
 import { boundedLabel, type BoundedLabel, type Counter, type CounterSeries, type Metrics } from '@intervai/metrics-core'
-import { quotaMetricNames } from './names.js'
-import { resolveQuotaMetricsOptions, type QuotaMetricsOptions } from './options.js'
+import { sharedState } from '@intervai/metrics-core/internal'
+import { DEFAULT_MAX_QUOTAS, PKG, resolveQuotaMetricsOptions, type QuotaMetricsOptions } from './options.js'
 
-/** The outcome of one quota check. */
-export type QuotaOutcome = 'allowed' | 'exceeded' | 'error'
+export type { QuotaOutcome }
 
-const OUTCOMES: readonly QuotaOutcome[] = ['allowed', 'exceeded', 'error']
+/** The `component` of `instrumentation_errors_total` for this package. */
+export const COMPONENT = 'quota'
 
 /** The series of one quota, created together so every outcome shows 0 from the start. */
-export interface QuotaSeries {
-  readonly allowed: CounterSeries
-  readonly exceeded: CounterSeries
-  readonly error: CounterSeries
-  readonly hits: CounterSeries
-}
+export type QuotaSeries = Readonly<Record<QuotaOutcome, CounterSeries>> & { readonly hits: CounterSeries }
 
-/** The quota metrics of one `Metrics` object, shared by hooks, stores and manual recording. */
+/**
+ * The quota series of one registry (and prefix), shared by every hook, store and recorder that
+ * records into its `quota_checks_total`, whichever `Metrics` object they were given.
+ */
 export class QuotaCounters {
   private readonly names: BoundedLabel
   private readonly byName = new Map<string, QuotaSeries>()
-  private readonly checks: Counter<'quota' | 'outcome'>
-  private readonly hits: Counter<'quota'>
 
-  constructor(readonly metrics: Metrics, maxQuotas: number) {
+  constructor(
+    private readonly checks: Counter<'quota' | 'outcome'>,
+    private readonly hits: Counter<'quota'>,
+    /** The bound in effect: how many quota names get series of their own. */
+    readonly maxQuotas: number,
+  ) {
     this.names = boundedLabel({ limit: maxQuotas })
-    this.checks = metrics.counter({
-      name: quotaMetricNames.checks,
-      help: 'Quota checks by outcome: allowed, exceeded, or error (the limit store failed)',
-      labelNames: ['quota', 'outcome'],
-    })
-    this.hits = metrics.counter({
-      name: quotaMetricNames.limitHits,
-      help: 'Requests rejected because a quota limit was hit',
-      labelNames: ['quota'],
-    })
   }
 
   /** The series of a quota; names past the bound share the overflow series. */
@@ -41,26 +33,28 @@ export class QuotaCounters {
     const name = this.names(quota)
     let found = this.byName.get(name)
     if (found === undefined) {
-      found = {
-        allowed: this.checks.labels(name, 'allowed'),
-        exceeded: this.checks.labels(name, 'exceeded'),
-        error: this.checks.labels(name, 'error'),
-        hits: this.hits.labels(name),
-      }
+      const series = { hits: this.hits.labels(name) } as Record<QuotaOutcome | 'hits', CounterSeries>
+      for (const outcome of quotaOutcomes) series[outcome] = this.checks.labels(name, outcome)
+      found = series
       this.byName.set(name, found)
     }
     return found
   }
 }
 
-const shared = new WeakMap<Metrics, QuotaCounters>()
-
-/** The quota counters of a metrics object, created on first use (the first `maxQuotas` wins). */
-export function quotaCounters(metrics: Metrics, maxQuotas = 50): QuotaCounters {
-  let counters = shared.get(metrics)
-  if (counters === undefined) {
-    counters = new QuotaCounters(metrics, maxQuotas)
-    shared.set(metrics, counters)
+/**
+ * The quota counters of the registry `metrics` records into, created on first use. The first
+ * `maxQuotas` given wins; a different one given later gets a warning.
+ */
+export function quotaCounters(metrics: Metrics, maxQuotas?: number): QuotaCounters {
+  const checks = metrics.counter(metricCatalog.quota.checks)
+  const hits = metrics.counter(metricCatalog.quota.limitHits)
+  const counters = sharedState(checks, `${PKG}:counters`, () => new QuotaCounters(checks, hits, maxQuotas ?? DEFAULT_MAX_QUOTAS))
+  if (maxQuotas !== undefined && maxQuotas !== counters.maxQuotas) {
+    process.emitWarning(`${PKG}: maxQuotas ${maxQuotas} ignored, the quota names of this registry are already bounded at ${counters.maxQuotas}`, {
+      type: 'IntervAIMetricsWarning',
+      code: 'INTERVAI_METRICS_QUOTA_BOUND',
+    })
   }
   return counters
 }
@@ -74,6 +68,8 @@ export interface QuotaRecorder {
   record(quota: string, outcome: QuotaOutcome, count?: number): void
 }
 
+const OUTCOMES: ReadonlySet<string> = new Set(quotaOutcomes)
+
 /**
  * Quota metrics for limits checked in app code (a plan's monthly allowance, say):
  * `quotaMetrics({ metrics }).record('optimizations', 'exceeded')`. Quota names are bounded
@@ -82,17 +78,12 @@ export interface QuotaRecorder {
 export function quotaMetrics(options: QuotaMetricsOptions = {}): QuotaRecorder {
   const { metrics, maxQuotas } = resolveQuotaMetricsOptions(options)
   const counters = quotaCounters(metrics, maxQuotas)
-  return {
-    record(quota, outcome, count = 1) {
-      try {
-        if (!OUTCOMES.includes(outcome)) throw new TypeError(`quota outcome must be allowed, exceeded or error (got ${String(outcome)})`)
-        if (!Number.isInteger(count) || count < 0) throw new RangeError(`quota count must be a whole number >= 0 (got ${String(count)})`)
-        const series = counters.series(quota)
-        series[outcome].inc(count)
-        if (outcome === 'exceeded') series.hits.inc(count)
-      } catch (error) {
-        metrics.recordError('quota', error)
-      }
-    },
-  }
+  const record = metrics.safely(COMPONENT, (quota: string, outcome: QuotaOutcome, count: number = 1): void => {
+    if (!OUTCOMES.has(outcome)) throw new TypeError(`quota outcome must be ${quotaOutcomes.join(', ')} (got ${String(outcome)})`)
+    if (!Number.isInteger(count) || count < 0) throw new RangeError(`quota count must be a whole number >= 0 (got ${String(count)})`)
+    const series = counters.series(quota)
+    series[outcome].inc(count)
+    if (outcome === 'exceeded') series.hits.inc(count)
+  })
+  return { record }
 }

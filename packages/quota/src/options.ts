@@ -1,35 +1,22 @@
-import { checkFunction, checkNumber, checkObject, checkString, optionError, resolveMetrics, type Metrics } from '@intervai/metrics-core'
-import type { RateLimitOptions } from '@fastify/rate-limit'
+import type { Metrics, MetricsOptions } from '@intervai/metrics-core'
+import { check, checkOptions, optionError, resolvePackageOptions, type OptionCheck } from '@intervai/metrics-core/internal'
 
-/** The package name used in option errors. */
+/** The package name used in option errors and warnings. */
 export const PKG = '@intervai/metrics-quota'
 
-/** A rate-limit hook as `@fastify/rate-limit` calls it: the request and the rate-limit key. */
-export type RateLimitHook = NonNullable<RateLimitOptions['onExceeding']>
-
-/** Options of `quotaHooks`. */
-export interface QuotaHooksOptions {
-  /** The app's metrics object (`createMetrics()`). @default a shared `createMetrics()` on prom-client's global registry */
-  metrics?: Metrics
-  /** The quota name, the `quota` label of every series these hooks record, e.g. `'api'`. @default 'default' */
-  quota?: string
-  /** Your own `onExceeding` hook, called after ours on every allowed request. @default none */
-  onExceeding?: RateLimitHook
-  /** Your own `onExceeded` hook, called after ours on every rejected request. @default none */
-  onExceeded?: RateLimitHook
-}
-
-/** Options of `quotaMetrics`. */
-export interface QuotaMetricsOptions {
-  /** The app's metrics object (`createMetrics()`). @default a shared `createMetrics()` on prom-client's global registry */
-  metrics?: Metrics
+/** The quota name bound shared by hooks and recorders. */
+export interface BoundOptions {
   /**
    * How many distinct quota names get series of their own; later names are recorded as
-   * `_other`. Shared by everything recording on the same `metrics`; the first setting wins.
+   * `_other`. One bound per metric on a registry, shared by every hook and recorder; the first
+   * setting wins (a different one later gets a warning).
    * @default 50
    */
   maxQuotas?: number
 }
+
+/** Options of `quotaMetrics`. */
+export interface QuotaMetricsOptions extends MetricsOptions, BoundOptions {}
 
 /** Options of `PostgresRateLimitStore.for(pool, options)`. */
 export interface PostgresRateLimitStoreOptions {
@@ -55,15 +42,30 @@ export interface PostgresRateLimitStoreOptions {
   cleanupIntervalMs?: number
 }
 
-/** Quota hook options, checked and with defaults. */
-export interface ResolvedHooksOptions {
-  metrics: Metrics
-  quota: string
-  onExceeding: RateLimitHook | undefined
-  onExceeded: RateLimitHook | undefined
+/** The default of `maxQuotas`. */
+export const DEFAULT_MAX_QUOTAS = 50
+
+/** `maxQuotas`, checked; `undefined` when left out (the bound in effect, or the default, applies). */
+export const maxQuotas: OptionCheck<number | undefined> = (pkg, option, value) =>
+  value === undefined ? undefined : check.integer(DEFAULT_MAX_QUOTAS, 1, 10_000)(pkg, option, value)
+
+const METRICS_SPEC = { maxQuotas }
+
+// A plain identifier PostgreSQL folds to itself (max 63 bytes), optionally schema-qualified.
+const TABLE = /^([a-z_][a-z0-9_]{0,62}\.)?[a-z_][a-z0-9_]{0,62}$/
+
+const STORE_SPEC = {
+  table: ((pkg, option, value) => {
+    const table = check.string('intervai_rate_limits', 127)(pkg, option, value)
+    if (!TABLE.test(table)) throw optionError(pkg, option, 'a lower-case SQL identifier, optionally schema-qualified', table)
+    return table
+  }) satisfies OptionCheck<string>,
+  createTable: check.boolean(true),
+  namespace: check.string('default', 200),
+  cleanupIntervalMs: check.number(60_000, 0, 2 ** 31 - 1),
 }
 
-/** Store options, checked and with defaults. */
+/** Store options, checked, with defaults. */
 export interface ResolvedStoreOptions {
   table: string
   createTable: boolean
@@ -71,39 +73,12 @@ export interface ResolvedStoreOptions {
   cleanupIntervalMs: number
 }
 
-const TABLE = /^([a-z_][a-z0-9_]{0,62}\.)?[a-z_][a-z0-9_]{0,62}$/
-
-/** Checks `quotaHooks` options; a bad one throws a TypeError naming it. */
-export function resolveHooksOptions(value: unknown): ResolvedHooksOptions {
-  const opts = checkObject<QuotaHooksOptions>(PKG, 'options', value)
-  return {
-    metrics: resolveMetrics(PKG, opts.metrics),
-    quota: checkString(PKG, 'quota', opts.quota, 'default'),
-    onExceeding: checkFunction<RateLimitHook>(PKG, 'onExceeding', opts.onExceeding),
-    onExceeded: checkFunction<RateLimitHook>(PKG, 'onExceeded', opts.onExceeded),
-  }
+/** Checks `quotaMetrics` options; a bad or unknown one throws a TypeError naming it. */
+export function resolveQuotaMetricsOptions(value: unknown): { metrics: Metrics; maxQuotas: number | undefined } {
+  return resolvePackageOptions(PKG, value, METRICS_SPEC)
 }
 
-/** Checks `quotaMetrics` options; a bad one throws a TypeError naming it. */
-export function resolveQuotaMetricsOptions(value: unknown): { metrics: Metrics; maxQuotas: number } {
-  const opts = checkObject<QuotaMetricsOptions>(PKG, 'options', value)
-  const maxQuotas = checkNumber(PKG, 'maxQuotas', opts.maxQuotas, 50, 1, 10_000)
-  if (!Number.isInteger(maxQuotas)) throw optionError(PKG, 'maxQuotas', 'a whole number from 1 to 10000', maxQuotas)
-  return { metrics: resolveMetrics(PKG, opts.metrics), maxQuotas }
-}
-
-/** Checks the store options; a bad one throws a TypeError naming it. */
+/** Checks the store options; a bad or unknown one throws a TypeError naming it. */
 export function resolveStoreOptions(value: unknown): ResolvedStoreOptions {
-  const opts = checkObject<PostgresRateLimitStoreOptions>(PKG, 'options', value)
-  const table = checkString(PKG, 'table', opts.table, 'intervai_rate_limits')
-  if (!TABLE.test(table)) throw optionError(PKG, 'table', 'a lower-case SQL identifier, optionally schema-qualified', table)
-  const createTable = opts.createTable ?? true
-  if (typeof createTable !== 'boolean') throw optionError(PKG, 'createTable', 'a boolean', createTable)
-  const cleanupIntervalMs = checkNumber(PKG, 'cleanupIntervalMs', opts.cleanupIntervalMs, 60_000, 0, 2 ** 31 - 1)
-  return {
-    table,
-    createTable,
-    namespace: checkString(PKG, 'namespace', opts.namespace, 'default'),
-    cleanupIntervalMs,
-  }
+  return checkOptions(PKG, value, STORE_SPEC)
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import type { FastifyRateLimitStore } from '@fastify/rate-limit'
 import { failureSinkOf, type StoreFailureSink } from './hooks.js'
 import { PKG, resolveStoreOptions, type PostgresRateLimitStoreOptions } from './options.js'
 import { statementsFor, type RateLimitStatements } from './sql.js'
@@ -60,7 +59,7 @@ const ALREADY_EXISTS = new Set(['23505', '42P07'])
  * shares one limit: `store: PostgresRateLimitStore.for(pool)`. Each check is one atomic
  * upsert; windows expire on the database clock; expired rows are deleted now and then.
  */
-export class PostgresRateLimitStore implements FastifyRateLimitStore {
+export class PostgresRateLimitStore {
   /**
    * The store class to give `@fastify/rate-limit` (`store: PostgresRateLimitStore.for(pool)`).
    * @param pool a `pg.Pool` (or anything with pg's `query(config)`)

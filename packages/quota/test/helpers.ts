@@ -1,7 +1,10 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import rateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit'
 import { Registry } from 'prom-client'
+import { metricCatalog } from '@intervai/metrics-catalog'
 import { createMetrics, type Metrics } from '@intervai/metrics-core'
+
+const { checks: CHECKS, limitHits: HITS } = metricCatalog.quota
 
 /** A metrics object on a registry of its own. */
 export function freshMetrics(): Metrics {
@@ -34,10 +37,10 @@ function valueOf(samples: readonly Sample[], name: string, labels: Record<string
 export async function quotaFigures(metrics: Metrics, quota: string) {
   const samples = await scrape(metrics)
   return {
-    allowed: valueOf(samples, 'quota_checks_total', { quota, outcome: 'allowed' }),
-    exceeded: valueOf(samples, 'quota_checks_total', { quota, outcome: 'exceeded' }),
-    error: valueOf(samples, 'quota_checks_total', { quota, outcome: 'error' }),
-    hits: valueOf(samples, 'quota_limit_hits_total', { quota }),
+    allowed: valueOf(samples, CHECKS.name, { quota, outcome: 'allowed' }),
+    exceeded: valueOf(samples, CHECKS.name, { quota, outcome: 'exceeded' }),
+    error: valueOf(samples, CHECKS.name, { quota, outcome: 'error' }),
+    hits: valueOf(samples, HITS.name, { quota }),
   }
 }
 

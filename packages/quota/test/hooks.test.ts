@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
-import { quotaHooks } from '../src/index.js'
+import { metricCatalog } from '@intervai/metrics-catalog'
+import { quotaHooks } from '../src/fastify-entry.js'
 import { ask, countStatuses, freshMetrics, instrumentationErrors, quotaFigures, rateLimitedApp, scrape, type Answer } from './helpers.js'
 
 const apps: FastifyInstance[] = []
@@ -100,7 +101,7 @@ describe('quotaHooks safety', () => {
       throw new Error('recording failed')
     }
     // The hooks record on these cached series: make them throw.
-    const checks = metrics.counter({ name: 'quota_checks_total', help: 'x', labelNames: ['quota', 'outcome'] })
+    const checks = metrics.counter(metricCatalog.quota.checks)
     checks.labels('api', 'allowed').inc = broken
     checks.labels('api', 'exceeded').inc = broken
     const limited = await app({ ...hooks, max: 2, timeWindow: 60_000 })
@@ -147,5 +148,8 @@ describe('quotaHooks safety', () => {
     expect(() => quotaHooks({ quota: '' })).toThrow(/option "quota" must be a non-empty string \(got ""\)/)
     expect(() => quotaHooks({ metrics: {} as never })).toThrow(TypeError)
     expect(() => quotaHooks({ onExceeded: 'log' as never })).toThrow(/option "onExceeded" must be a function/)
+    expect(() => quotaHooks({ quta: 'api' } as never)).toThrow(/option "quta" must be one of the options \(metrics, prefix, quota, maxQuotas, onExceeding, onExceeded\)/)
+    expect(() => quotaHooks({ metrics: freshMetrics(), prefix: 'other_' })).toThrow(/option "prefix"/)
+    expect(() => quotaHooks({ maxQuotas: 0 })).toThrow(/option "maxQuotas" must be a whole number from 1 to 10000 \(got 0\)/)
   })
 })

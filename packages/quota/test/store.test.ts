@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
 import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { PostgresRateLimitStore, quotaHooks, rateLimitTableSql } from '../src/index.js'
+import { quotaHooks } from '../src/fastify-entry.js'
+import { PostgresRateLimitStore, rateLimitTableSql } from '../src/index.js'
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js'
 import { ask, countStatuses, freshMetrics, quotaFigures, rateLimitedApp, type Answer } from './helpers.js'
 
@@ -193,6 +194,8 @@ describe('PostgresRateLimitStore table and keys', () => {
   it('throws a TypeError naming a bad option or a missing pool at setup', () => {
     expect(() => PostgresRateLimitStore.for(pool(), { table: 'Robert"; DROP TABLE x' })).toThrow(/option "table" must be a lower-case SQL identifier/)
     expect(() => PostgresRateLimitStore.for(pool(), { cleanupIntervalMs: -1 })).toThrow(/option "cleanupIntervalMs"/)
+    expect(() => PostgresRateLimitStore.for(pool(), { createTable: 'yes' } as never)).toThrow(/option "createTable" must be a boolean \(got "yes"\)/)
+    expect(() => PostgresRateLimitStore.for(pool(), { tabel: 'x' } as never)).toThrow(/option "tabel" must be one of the options \(table, createTable, namespace, cleanupIntervalMs\)/)
     expect(() => PostgresRateLimitStore.for(undefined as never)).toThrow(/needs a pg.Pool/)
   })
 })

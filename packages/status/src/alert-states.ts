@@ -1,7 +1,8 @@
 import { alertCatalog, severities, type AlertArea, type AlertSpec, type Severity, type ThresholdKind } from '@intervai/metrics-catalog'
-import type { ResolvedAlertOptions } from '@intervai/metrics-alerts'
+import { durationSeconds, runbookUrl, type ResolvedAlertOptions } from '@intervai/metrics-alerts'
 import type { AlertStatus } from './data.js'
-import { durationMs } from './duration.js'
+
+export { runbookUrl }
 
 /** One alerting rule: an alert of the catalog at one severity, with the user's threshold and `for`. */
 export interface AlertRule {
@@ -41,7 +42,7 @@ export function alertRules(options: ResolvedAlertOptions): AlertRule[] {
       const threshold = levels[severity]
       if (threshold === undefined) return []
       const forText = options.for[severity]
-      return [{ key, alert: spec.alert, area: spec.area, kind: spec.kind, measures: spec.measures, severity, threshold, for: forText, forMs: durationMs(forText) }]
+      return [{ key, alert: spec.alert, area: spec.area, kind: spec.kind, measures: spec.measures, severity, threshold, for: forText, forMs: durationSeconds(forText) * 1000 }]
     })
   })
 }
@@ -75,11 +76,6 @@ function labelsKey(labels: Readonly<Record<string, string>>): string {
     .sort()
     .map((k) => `${k}=${labels[k]}`)
     .join(',')
-}
-
-/** The runbook link of an alert: `<base>#<alertname in lower case>`. */
-export function runbookUrl(base: string, alert: string): string {
-  return `${base}#${alert.toLowerCase()}`
 }
 
 /** Evaluates every rule at each sampler tick and remembers which instances are pending or firing. */

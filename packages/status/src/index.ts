@@ -1,7 +1,5 @@
-export { fastifyStatusPage } from './fastify.js'
-export type { FastifyStatusPageOptions } from './fastify.js'
-export { expressStatusPage } from './express.js'
-export type { ExpressStatusPage, ExpressStatusPageOptions } from './express.js'
+// The Fastify plugin and the Express handler are `@intervai/metrics-status/fastify` and
+// `/express` (fastify-entry.ts, express-entry.ts): a framework's types load only where it is used.
 export { statusRoutes } from './routes.js'
 export type { NodeHandler, StatusRoutes } from './routes.js'
 export type { BusinessPanel, BusinessPanelValue, PrometheusSource, StatusPageOptions, StatusUnit } from './types.js'

@@ -1,8 +1,7 @@
-import { resolveAlertOptions, type AlertOptions, type ResolvedAlertOptions } from '@intervai/metrics-alerts'
+import { defaultRunbookBase, durationSeconds, resolveAlertOptions, type AlertOptions, type ResolvedAlertOptions } from '@intervai/metrics-alerts'
 import type { Metrics, MetricsAuth } from '@intervai/metrics-core'
 import { check, checkAuth, checkOptions, optionError, resolvePackageOptions } from '@intervai/metrics-core/internal'
 import { LABEL_NAME_PATTERN } from '@intervai/metrics-catalog'
-import { durationMs } from './duration.js'
 import type { PlannedSelection } from './plan.js'
 import { parseSelection, type Selection } from './selector.js'
 import type { BusinessPanel, StatusPageOptions, StatusUnit } from './types.js'
@@ -10,8 +9,8 @@ import type { BusinessPanel, StatusPageOptions, StatusUnit } from './types.js'
 /** The package name every option error starts with. */
 export const PKG = '@intervai/metrics-status'
 
-/** Where runbook links point by default: the runbooks of the alerts package, on GitHub. */
-export const DEFAULT_RUNBOOK_BASE = 'https://github.com/intervai/intervai-metrics/blob/main/packages/alerts/RUNBOOKS.md'
+/** Where runbook links point by default: the runbooks of the alerts package, as its rules say. */
+export const DEFAULT_RUNBOOK_BASE = defaultRunbookBase
 
 const UNITS: readonly StatusUnit[] = ['count', 'ratio', 'seconds', 'bytes', 'bytesPerSecond', 'perSecond', 'perMinute', 'perHour']
 const PER = { second: 1, minute: 60, hour: 3600 } as const
@@ -96,8 +95,8 @@ export function resolveStatusOptions(options: StatusPageOptions | undefined, all
     intervalMs: o.intervalMs,
     historyMs: o.historyMs,
     alerts,
-    rateWindowMs: durationMs(alerts.windows.rate),
-    quotaWindowMs: durationMs(alerts.windows.quota),
+    rateWindowMs: durationSeconds(alerts.windows.rate) * 1000,
+    quotaWindowMs: durationSeconds(alerts.windows.quota) * 1000,
     runbookBase: o.runbookBase,
     business,
     selections,

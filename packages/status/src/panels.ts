@@ -17,12 +17,12 @@ export interface StatMeta {
 
 /** The sections of the page, one per section of the monitoring guide, in page order. */
 export const groups = {
-  api: { title: 'API', hint: 'Register fastifyHttpMetrics (or expressHttpMetrics) from @intervai/metrics-http.' },
+  api: { title: 'API', hint: 'Register fastifyHttpMetrics from @intervai/metrics-http/fastify (or expressHttpMetrics from @intervai/metrics-http/express).' },
   websocket: { title: 'WebSocket', hint: 'Instrument your WebSocket server with @intervai/metrics-ws.' },
   database: { title: 'Database', hint: 'Instrument your pg.Pool with instrumentPool() from @intervai/metrics-pg.' },
   quota: { title: 'Quotas', hint: 'Record quota checks with @intervai/metrics-quota.' },
   system: { title: 'System', hint: 'Call collectSystemMetrics() from @intervai/metrics-system.' },
-  runtime: { title: 'Runtime', hint: "Collect Node.js runtime metrics (prom-client's collectDefaultMetrics, or the runtime collector)." },
+  runtime: { title: 'Runtime', hint: 'Call collectRuntimeMetrics() from @intervai/metrics-system.' },
   business: { title: 'Business', hint: 'Register your own counters and histograms on the same metrics object, or configure business panels.' },
 } as const
 
@@ -49,9 +49,10 @@ export const charts = {
   'system.memory': { title: 'Memory', unit: 'ratio', alert: 'memoryUtilizationRatio' },
   'system.disk': { title: 'Disk', unit: 'ratio', alert: 'diskUtilizationRatio' },
   'system.network': { title: 'Network', unit: 'bytesPerSecond' },
-  'runtime.eventLoopDelay': { title: 'Event loop delay p99', unit: 'seconds' },
-  'runtime.eventLoopUtilization': { title: 'Event loop utilization', unit: 'ratio' },
+  'runtime.eventLoopDelay': { title: 'Event loop delay p99', unit: 'seconds', alert: 'eventLoopDelayP99Seconds' },
+  'runtime.eventLoopUtilization': { title: 'Event loop utilization', unit: 'ratio', alert: 'eventLoopUtilizationRatio' },
   'runtime.memory': { title: 'Heap and resident memory', unit: 'bytes' },
+  'runtime.heapUsage': { title: 'Heap used / heap limit', unit: 'ratio', alert: 'heapUsageRatio' },
   'runtime.cpu': { title: 'Process CPU', unit: 'ratio', description: 'CPU seconds per second: 1 is one core busy.' },
 } as const satisfies Record<string, ChartMeta>
 

@@ -3,17 +3,24 @@ import { Family, type FamilyKind, type FamilySpec, type Matcher } from './family
 import type { FamiliesOf } from './sampler.js'
 import type { Selection } from './selector.js'
 
-/** The runtime metrics the page charts when something collects them (prom-client's default metrics use these names). */
+const RUNTIME = metricCatalog.runtime
+
+/**
+ * The runtime metrics the page charts when something collects them: the catalog's runtime area
+ * (`collectRuntimeMetrics` of `@intervai/metrics-system`; prom-client's default metrics use the
+ * same names, less utilization and heap limit).
+ */
 export const runtimeMetrics = {
-  eventLoopDelayP99: 'nodejs_eventloop_lag_p99_seconds',
-  eventLoopDelay: 'nodejs_eventloop_lag_seconds',
-  eventLoopUtilization: 'nodejs_eventloop_utilization_ratio',
-  heapUsed: 'nodejs_heap_size_used_bytes',
-  heapTotal: 'nodejs_heap_size_total_bytes',
-  residentMemory: 'process_resident_memory_bytes',
-  cpuUserSeconds: 'process_cpu_user_seconds_total',
-  cpuSystemSeconds: 'process_cpu_system_seconds_total',
-  cpuSeconds: 'process_cpu_seconds_total',
+  eventLoopDelayP99: RUNTIME.eventLoopDelayP99.name,
+  eventLoopDelay: RUNTIME.eventLoopDelay.name,
+  eventLoopUtilization: RUNTIME.eventLoopUtilization.name,
+  heapUsed: RUNTIME.heapUsed.name,
+  heapTotal: RUNTIME.heapTotal.name,
+  heapLimit: RUNTIME.heapLimit.name,
+  residentMemory: RUNTIME.residentMemory.name,
+  cpuUserSeconds: RUNTIME.cpuUserSeconds.name,
+  cpuSystemSeconds: RUNTIME.cpuSystemSeconds.name,
+  cpuSeconds: RUNTIME.cpuSeconds.name,
 } as const
 
 /** Auto-discovered business metrics charted at most. */
@@ -108,6 +115,7 @@ export function buildPlan(options: PlanOptions): Plan {
   add('runtime.elu', runtimeMetrics.eventLoopUtilization, 'gauge', { combine: 'max' })
   add('runtime.heapUsed', runtimeMetrics.heapUsed, 'gauge')
   add('runtime.heapTotal', runtimeMetrics.heapTotal, 'gauge')
+  add('runtime.heapLimit', runtimeMetrics.heapLimit, 'gauge')
   add('runtime.rss', runtimeMetrics.residentMemory, 'gauge')
   add('runtime.cpu', [runtimeMetrics.cpuUserSeconds, runtimeMetrics.cpuSystemSeconds], 'counter')
   for (const planned of options.selections) specs.push(selectionSpec(planned, prefix, maxLines))

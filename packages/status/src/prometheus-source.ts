@@ -254,8 +254,10 @@ export class PrometheusSource implements StatusSource {
           chart('runtime.eventLoopUtilization', [{ expr: `max by (instance) (${s(runtime(runtimeMetrics.eventLoopUtilization))})`, label: 'utilization' }]),
           chart('runtime.memory', [
             { expr: `sum by (instance) (${s(runtime(runtimeMetrics.heapUsed))})`, label: 'heap used' },
+            { expr: `sum by (instance) (${s(runtime(runtimeMetrics.heapLimit))})`, label: 'heap limit' },
             { expr: `sum by (instance) (${s(runtime(runtimeMetrics.residentMemory))})`, label: 'resident' },
           ]),
+          chart('runtime.heapUsage', value('heapUsageRatio', 'heap')),
           chart('runtime.cpu', [{ expr: `sum by (instance) (rate(${s(runtime(runtimeMetrics.cpuSeconds))}[${w}]))`, label: 'cpu' }]),
         ],
       ),

@@ -67,6 +67,12 @@ export function measure(view: SamplerView, key: string, quotaWindowMs: number): 
       return each('system.memory', (s) => r.valueAt(s, k))
     case 'diskUtilizationRatio':
       return each('system.disk', (s) => r.valueAt(s, k))
+    case 'eventLoopDelayP99Seconds':
+      return each('runtime.lag', (s) => r.valueAt(s, k))
+    case 'eventLoopUtilizationRatio':
+      return each('runtime.elu', (s) => r.valueAt(s, k))
+    case 'heapUsageRatio':
+      return each('runtime.heapLimit', (limit) => heapUsageAt(view, limit, k))
     default:
       // An alert of the catalog this version of the page does not measure yet.
       return []
@@ -192,10 +198,12 @@ export function samplerGroups(view: SamplerView, context: GroupContext, quotaWin
       chart('runtime.memory', [
         ...view.lines('runtime.heapUsed', gauge, 'heap used'),
         ...view.lines('runtime.heapTotal', gauge, 'heap total'),
+        ...view.lines('runtime.heapLimit', gauge, 'heap limit'),
         ...view.lines('runtime.rss', gauge, 'resident'),
       ]),
     )
   }
+  if (view.has('runtime.heapLimit')) runtimeCharts.push(chart('runtime.heapUsage', view.lines('runtime.heapLimit', (s, i) => heapUsageAt(view, s, i), 'heap')))
   if (view.has('runtime.cpu')) runtimeCharts.push(chart('runtime.cpu', view.lines('runtime.cpu', rate(), 'cpu')))
   const runtime = group('runtime', runtimeCharts.length > 0, {
     stats: [
@@ -208,6 +216,13 @@ export function samplerGroups(view: SamplerView, context: GroupContext, quotaWin
   })
 
   return [api, websocket, database, quota, system, runtime, businessGroup(view, context)]
+}
+
+/** Heap used over the heap limit of the same process at row `k`, as `NodejsHighHeapUsage` measures it. */
+function heapUsageAt(view: SamplerView, limit: Signal, k: number): number {
+  const used = view.signal('runtime.heapUsed', limit.key)
+  const capacity = view.reader.valueAt(limit, k)
+  return used === undefined || !(capacity > 0) ? Number.NaN : view.reader.valueAt(used, k) / capacity
 }
 
 /** Zero lines beside a family that has data: a counter nobody incremented yet (no slow query so far) is 0, not "no data". */

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { metricCatalog } from '@intervai/metrics-catalog'
-import { expressHttpMetrics } from '@intervai/metrics-http'
+import { expressHttpMetrics } from '@intervai/metrics-http/express'
 import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
-import { expressStatusPage, type ExpressStatusPage } from '../src/index.js'
+import { expressStatusPage, type ExpressStatusPage } from '../src/express-entry.js'
 import type { StatusData } from '../src/data.js'
 import { freshMetrics } from './helpers.js'
 

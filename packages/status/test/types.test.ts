@@ -2,8 +2,10 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { FastifyContextConfig, FastifyPluginCallback } from 'fastify'
 import { describe, expect, expectTypeOf, it } from 'vitest'
-import type { BusinessPanel, ExpressStatusPage, FastifyStatusPageOptions, StatusData, StatusRoutes } from '../src/index.js'
-import { expressStatusPage, fastifyStatusPage, statusRoutes } from '../src/index.js'
+import { expressStatusPage, type ExpressStatusPage } from '../src/express-entry.js'
+import { fastifyStatusPage, type FastifyStatusPageOptions } from '../src/fastify-entry.js'
+import type { BusinessPanel, StatusData, StatusRoutes } from '../src/index.js'
+import { statusRoutes } from '../src/index.js'
 
 describe('types', () => {
   it('types the plugin, the middleware, the routes and the data', () => {

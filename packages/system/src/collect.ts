@@ -1,14 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { statfs } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Gauge, Metrics } from '@intervai/metrics-core'
-import { mirrorTotal } from './mirror-total.js'
+import { metricCatalog, type MetricSpec } from '@intervai/metrics-catalog'
+import type { Counter, Gauge, Metrics } from '@intervai/metrics-core'
+import { instrumentOnce, sampleGauge, sharedState, undoAll, type GaugeSource } from '@intervai/metrics-core/internal'
 import { createCpuReader } from './cpu.js'
 import { filesystemUtilization, isAbsentPath } from './filesystem.js'
 import { createMemoryReader } from './memory.js'
 import { cpuUtilizationGauge, filesystemUtilizationGauge, memoryUtilizationGauge, networkIoCounter } from './metrics.js'
-import { LOOPBACK, parseNetDev } from './network.js'
-import { COMPONENT, resolveOptions, type ResolvedSystemOptions, type SystemMetricsOptions } from './options.js'
+import { mirrorNetwork } from './network-mirror.js'
+import { COMPONENT, identityOf, PKG, resolveOptions, type ResolvedSystemOptions, type SystemMetricsOptions } from './options.js'
 
 /** What `collectSystemMetrics` returns. */
 export interface SystemMetricsHandle {
@@ -21,130 +22,117 @@ export interface SystemMetricsHandle {
   readonly memory: boolean
   /** Whether network bytes can be read here (Linux `/proc/net/dev`). */
   readonly network: boolean
-  /** Stops collecting and removes the series this handle created. Idempotent. */
+  /**
+   * Gives this handle's share back; the last handle of a registry stops collecting and removes
+   * the series (and the metrics) the collection added. Idempotent.
+   */
   close(): void
 }
 
-const gaugeUsers = new WeakMap<Gauge<never>, number>()
+const system = metricCatalog.system
+
+/** The collection of one registry and prefix, shared by every handle asked for them. */
+class SystemCollection {
+  readonly cpuSource: SystemMetricsHandle['cpuSource']
+  readonly memory: boolean
+  readonly network: boolean
+  private readonly undos: Array<() => void> = []
+
+  constructor(options: ResolvedSystemOptions) {
+    const { metrics } = options
+    const fail = (error: unknown): void => metrics.recordError(COMPONENT, error)
+    const cpu = createCpuReader(options)
+    if (cpu) this.sample(this.adopt(metrics, system.cpuUtilization, cpuUtilizationGauge), [], leftOutOnFailure(() => cpu.utilization(), fail))
+    const memory = createMemoryReader(options)
+    if (memory) this.sample(this.adopt(metrics, system.memoryUtilization, memoryUtilizationGauge), [], leftOutOnFailure(() => memory.utilization(), fail))
+    if (options.filesystems.length > 0) {
+      const gauge = this.adopt(metrics, system.filesystemUtilization, filesystemUtilizationGauge)
+      for (const path of options.filesystems) this.sample(gauge, [path], filesystemSource(path, fail))
+    }
+    const netDev = join(options.procRoot, 'net/dev')
+    this.network = existsSync(netDev)
+    if (this.network) {
+      const select = { named: options.networkDevices, maxDevices: options.maxNetworkDevices }
+      this.undos.push(mirrorNetwork(this.adopt(metrics, system.networkIo, networkIoCounter), netDev, select, fail))
+    }
+    this.cpuSource = cpu?.source
+    this.memory = memory !== undefined
+  }
+
+  close(): void {
+    undoAll(this.undos)
+  }
+
+  private sample(gauge: Gauge<string>, labelValues: readonly string[], read: GaugeSource): void {
+    this.undos.push(sampleGauge(gauge as Gauge, labelValues, read, () => {}))
+  }
+
+  /**
+   * Gets or creates a metric; when this collection created it, undoing takes it out of the
+   * registry again once it holds no series, so a closed collection leaves no trace in the scrape.
+   */
+  private adopt<M extends Gauge<string> | Counter<string>>(metrics: Metrics, spec: MetricSpec, make: (metrics: Metrics) => M): M {
+    const existed = metrics.registry.getSingleMetric(metrics.prefix + spec.name) !== undefined
+    const metric = make(metrics)
+    if (!existed) {
+      // Pushed before the undos that empty it, so it runs after them.
+      this.undos.push(() => {
+        if (metric.size === 0 && metrics.registry.getSingleMetric(metric.name) === (metric as unknown)) {
+          metrics.registry.removeSingleMetric(metric.name)
+        }
+      })
+    }
+    return metric
+  }
+}
+
+/** A figure whose read fails at scrape time is counted and left out of that scrape (never a stale value). */
+function leftOutOnFailure(read: () => number, fail: (error: unknown) => void): GaugeSource {
+  return () => {
+    try {
+      return read()
+    } catch (error) {
+      fail(error)
+      return undefined
+    }
+  }
+}
+
+/**
+ * `fs.statfs` of one path at scrape time (asynchronous: a network filesystem can hang). A path
+ * that does not exist, or a filesystem without blocks, has nothing to measure; any other failure
+ * is counted. Both leave the series out.
+ */
+function filesystemSource(path: string, fail: (error: unknown) => void): GaugeSource {
+  return async () => {
+    try {
+      return filesystemUtilization(await statfs(path))
+    } catch (error) {
+      if (!isAbsentPath(error)) fail(error)
+      return undefined
+    }
+  }
+}
+
+/**
+ * One anchor per registry and prefix: every `Metrics` object on them (two apps, two
+ * `createMetrics()` calls) reaches the same collection, so nothing is read or counted twice.
+ */
+function anchorOf(metrics: Metrics): object {
+  return sharedState(metrics.registry, `${PKG}:collection:${metrics.prefix}`, () => ({}))
+}
 
 /**
  * Reports host CPU, memory, filesystem and network figures, each read when a scrape collects
- * it (no timers). A figure this platform cannot provide is absent from the scrape, never 0.
+ * it (no timers). A figure this platform cannot provide is absent from the scrape, never 0; a
+ * reading that fails at scrape time is counted in `instrumentation_errors_total{component="system"}`
+ * and its gauge left out of that scrape. Collecting again on the same metrics (or registry)
+ * shares the first collection (different options get a warning, and the first stay in effect);
+ * it stops when every handle is closed.
  */
 export function collectSystemMetrics(options: SystemMetricsOptions = {}): SystemMetricsHandle {
   const resolved = resolveOptions(options)
-  const { metrics } = resolved
-  const fail = (error: unknown): void => metrics.recordError(COMPONENT, error)
-  const undo: (() => void)[] = []
-
-  const cpu = createCpuReader(resolved)
-  if (cpu) undo.push(sampleWhole(metrics, cpuUtilizationGauge(metrics), cpu.initial, () => cpu.utilization(), fail))
-  const memory = createMemoryReader(resolved)
-  if (memory) undo.push(sampleWhole(metrics, memoryUtilizationGauge(metrics), memory.initial, () => memory.utilization(), fail))
-  if (resolved.filesystems.length > 0) undo.push(sampleFilesystems(metrics, resolved.filesystems, fail))
-  const netDev = join(resolved.procRoot, 'net/dev')
-  const network = existsSync(netDev)
-  if (network) undo.push(mirrorNetwork(metrics, netDev, resolved, fail))
-
-  let closed = false
-  return {
-    cpuSource: cpu?.source,
-    memory: memory !== undefined,
-    network,
-    close() {
-      if (closed) return
-      closed = true
-      for (const step of undo.reverse()) step()
-    },
-  }
-}
-
-/**
- * Samples an unlabelled gauge. Its one series cannot be removed, so when the last handle using
- * the gauge closes, the gauge leaves the registry (and is made anew by the next handle).
- */
-function sampleWhole(
-  metrics: Metrics,
-  gauge: Gauge<never>,
-  initial: number | undefined,
-  read: () => number,
-  fail: (error: unknown) => void,
-): () => void {
-  gaugeUsers.set(gauge, (gaugeUsers.get(gauge) ?? 0) + 1)
-  // A reading from setup, so a scrape whose read fails shows that rather than the gauge's initial 0.
-  if (initial !== undefined) gauge.labels().set(initial)
-  const stop = gauge.onCollect(() => {
-    try {
-      gauge.labels().set(read())
-    } catch (error) {
-      fail(error)
-    }
-  })
-  return () => {
-    stop()
-    const left = (gaugeUsers.get(gauge) ?? 1) - 1
-    gaugeUsers.set(gauge, left)
-    if (left === 0 && metrics.registry.getSingleMetric(gauge.name) === (gauge as unknown)) {
-      metrics.registry.removeSingleMetric(gauge.name)
-    }
-  }
-}
-
-function sampleFilesystems(metrics: Metrics, paths: readonly string[], fail: (error: unknown) => void): () => void {
-  const gauge = filesystemUtilizationGauge(metrics)
-  const stop = gauge.onCollect(async () => {
-    await Promise.all(
-      paths.map(async (path) => {
-        let ratio: number | undefined
-        try {
-          ratio = filesystemUtilization(await statfs(path))
-        } catch (error) {
-          if (!isAbsentPath(error)) fail(error)
-        }
-        if (ratio === undefined) gauge.remove(path)
-        else gauge.labels(path).set(ratio)
-      }),
-    )
-  })
-  return () => {
-    stop()
-    for (const path of paths) gauge.remove(path)
-  }
-}
-
-function mirrorNetwork(metrics: Metrics, netDev: string, options: ResolvedSystemOptions, fail: (error: unknown) => void): () => void {
-  const counter = networkIoCounter(metrics)
-  const named = options.networkDevices
-  const tracked = new Set<string>()
-  const drop = (device: string): void => {
-    counter.remove(device, 'receive')
-    counter.remove(device, 'transmit')
-    tracked.delete(device)
-  }
-  const update = (): void => {
-    // Synchronous: procfs never waits on storage, and a thread-pool round trip costs ten times the CPU.
-    const devices = parseNetDev(readFileSync(netDev, 'utf8'))
-    // A device that went away (a container's veth) frees its series and its slot first.
-    for (const device of tracked) if (!devices.has(device)) drop(device)
-    for (const [device, bytes] of devices) {
-      if (named ? !named.has(device) : device === LOOPBACK) continue
-      if (!tracked.has(device)) {
-        if (named === undefined && tracked.size >= options.maxNetworkDevices) continue
-        tracked.add(device)
-      }
-      mirrorTotal(counter.labels(device, 'receive'), bytes.receive)
-      mirrorTotal(counter.labels(device, 'transmit'), bytes.transmit)
-    }
-  }
-  const stop = counter.onCollect(async () => {
-    try {
-      await update()
-    } catch (error) {
-      fail(error)
-    }
-  })
-  return () => {
-    stop()
-    for (const device of tracked) drop(device)
-  }
+  const claim = instrumentOnce(PKG, anchorOf(resolved.metrics), identityOf(resolved), () => new SystemCollection(resolved))
+  const { cpuSource, memory, network } = claim.instrumentation
+  return { cpuSource, memory, network, close: () => claim.release() }
 }

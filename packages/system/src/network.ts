@@ -1,8 +1,7 @@
-/** Bytes received and transmitted by one device since it came up. */
-export interface DeviceBytes {
-  receive: number
-  transmit: number
-}
+import type { networkDirections } from '@intervai/metrics-catalog'
+
+/** Bytes received and transmitted by one device since it came up, by `direction` label value. */
+export type DeviceBytes = Record<(typeof networkDirections)[number], number>
 
 /**
  * `/proc/net/dev` as bytes per device, in the kernel's order. Names never contain ':', so the

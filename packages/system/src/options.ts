@@ -1,6 +1,7 @@
-import { checkNumber, checkString, optionError, resolveMetrics, type Metrics } from '@intervai/metrics-core'
+import type { Metrics, MetricsOptions } from '@intervai/metrics-core'
+import { check, optionError, resolvePackageOptions, type OptionCheck } from '@intervai/metrics-core/internal'
 
-/** The package name used in option errors and `instrumentation_errors_total{component}`. */
+/** The package name used in option errors and warnings. */
 export const PKG = '@intervai/metrics-system'
 
 /** The `component` label under which caught reading failures are counted. */
@@ -11,9 +12,7 @@ const MAX_FILESYSTEMS = 64
 const DEVICE_NAME = /^[^/:\s]{1,15}$/
 
 /** Options of `collectSystemMetrics`. */
-export interface SystemMetricsOptions {
-  /** The metrics object from `createMetrics()`. @default a `createMetrics()` on prom-client's global registry */
-  metrics?: Metrics
+export interface SystemMetricsOptions extends MetricsOptions {
   /**
    * Paths whose filesystem utilization is reported, one `mountpoint` label value each (the path
    * as given). Absolute paths, at most 64. A path that cannot be read is left out of the scrape.
@@ -48,41 +47,45 @@ export interface ResolvedSystemOptions {
   cgroupRoot: string
 }
 
-/** Checks the options; a bad one throws a TypeError naming the option and the value. */
-export function resolveOptions(options: SystemMetricsOptions = {}): ResolvedSystemOptions {
-  if (typeof options !== 'object' || options === null) throw optionError(PKG, 'options', 'an object', options)
-  const maxNetworkDevices = checkNumber(PKG, 'maxNetworkDevices', options.maxNetworkDevices, 32, 1, 1000)
-  if (!Number.isInteger(maxNetworkDevices)) throw optionError(PKG, 'maxNetworkDevices', 'a whole number', maxNetworkDevices)
-  return {
-    metrics: resolveMetrics(PKG, options.metrics),
-    filesystems: checkFilesystems(options.filesystems),
-    networkDevices: checkDevices(options.networkDevices),
-    maxNetworkDevices,
-    procRoot: checkString(PKG, 'procRoot', options.procRoot, '/proc'),
-    cgroupRoot: checkString(PKG, 'cgroupRoot', options.cgroupRoot, '/sys/fs/cgroup'),
-  }
-}
-
-function checkFilesystems(value: unknown): readonly string[] {
+const filesystems: OptionCheck<readonly string[]> = (pkg, option, value) => {
   if (value === undefined) return ['/']
   if (!Array.isArray(value) || value.length > MAX_FILESYSTEMS) {
-    throw optionError(PKG, 'filesystems', `an array of at most ${MAX_FILESYSTEMS} absolute paths`, value)
+    throw optionError(pkg, option, `an array of at most ${MAX_FILESYSTEMS} absolute paths`, value)
   }
   for (const path of value) {
-    if (typeof path !== 'string' || !isAbsolute(path)) throw optionError(PKG, 'filesystems', 'absolute paths', value)
+    if (typeof path !== 'string' || !isAbsolute(path)) throw optionError(pkg, option, 'absolute paths', value)
   }
   return [...new Set(value as string[])]
 }
 
-function checkDevices(value: unknown): ReadonlySet<string> | undefined {
+const networkDevices: OptionCheck<ReadonlySet<string> | undefined> = (pkg, option, value) => {
   if (value === undefined) return undefined
-  if (!Array.isArray(value) || value.length > 1000) throw optionError(PKG, 'networkDevices', 'an array of device names', value)
+  if (!Array.isArray(value) || value.length > 1000) throw optionError(pkg, option, 'an array of device names', value)
   for (const name of value) {
     if (typeof name !== 'string' || !DEVICE_NAME.test(name)) {
-      throw optionError(PKG, 'networkDevices', 'device names of 1 to 15 characters without "/", ":" or spaces', value)
+      throw optionError(pkg, option, 'device names of 1 to 15 characters without "/", ":" or spaces', value)
     }
   }
   return new Set(value as string[])
+}
+
+const SPEC = {
+  filesystems,
+  networkDevices,
+  maxNetworkDevices: check.integer(32, 1, 1000),
+  procRoot: check.string('/proc'),
+  cgroupRoot: check.string('/sys/fs/cgroup'),
+}
+
+/** Checks the options; a bad or unknown one throws a TypeError naming the option and the value. */
+export function resolveOptions(options: unknown): ResolvedSystemOptions {
+  return resolvePackageOptions(PKG, options, SPEC)
+}
+
+/** What two collections on one metrics object must agree on, compared item by item by `instrumentOnce`. */
+export function identityOf(options: ResolvedSystemOptions): unknown[] {
+  const { filesystems, networkDevices, maxNetworkDevices, procRoot, cgroupRoot } = options
+  return [JSON.stringify(filesystems), networkDevices === undefined ? undefined : JSON.stringify([...networkDevices]), maxNetworkDevices, procRoot, cgroupRoot]
 }
 
 // Both POSIX ('/data') and Windows ('C:\\', '\\\\server\\share') forms, whatever the host is.

@@ -1,10 +1,11 @@
 import { Registry } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMetrics, type Metrics } from '@intervai/metrics-core'
-import { collectSystemMetrics, systemMetricNames, type SystemMetricsHandle, type SystemMetricsOptions } from '../src/index.js'
+import { metricCatalog } from '@intervai/metrics-catalog'
+import { collectSystemMetrics, type SystemMetricsHandle, type SystemMetricsOptions } from '../src/index.js'
 import { fakeTree, meminfo, netDev, procStat, sampleValue, samplesOf, type FakeTree } from './fixtures.js'
 
-const NET = systemMetricNames.networkIo
+const NET = metricCatalog.system.networkIo.name
 const trees: FakeTree[] = []
 const handles: SystemMetricsHandle[] = []
 
@@ -42,8 +43,8 @@ describe('collectSystemMetrics with fixture files', () => {
     await proc.write('stat', procStat(400, 0, 100, 1400, 100, 0, 0, 0, 0, 0))
     await proc.write('meminfo', meminfo(16_000_000, 12_000_000))
     const body = await scrape(metrics)
-    expect(sampleValue(body, systemMetricNames.cpuUtilization)).toBe(0.35)
-    expect(sampleValue(body, systemMetricNames.memoryUtilization)).toBe(0.25)
+    expect(sampleValue(body, metricCatalog.system.cpuUtilization.name)).toBe(0.35)
+    expect(sampleValue(body, metricCatalog.system.memoryUtilization.name)).toBe(0.25)
   })
 
   it('reports memory relative to a cgroup v2 limit when one is set', async () => {
@@ -58,7 +59,7 @@ describe('collectSystemMetrics with fixture files', () => {
     trees.push(cgroup)
     const metrics = fresh()
     collect({ metrics, procRoot: proc.root, cgroupRoot: cgroup.root })
-    expect(sampleValue(await scrape(metrics), systemMetricNames.memoryUtilization)).toBe(0.6)
+    expect(sampleValue(await scrape(metrics), metricCatalog.system.memoryUtilization.name)).toBe(0.6)
   })
 
   it('mirrors the kernel byte totals of every device but loopback by default', async () => {
@@ -151,13 +152,13 @@ describe('collectSystemMetrics with fixture files', () => {
     const handle = collect({ metrics, procRoot: proc.root, filesystems: ['/nonexistent/mount'] })
     const body = await scrape(metrics)
     expect({ cpu: handle.cpuSource, memory: handle.memory, network: handle.network }).toEqual({ cpu: 'os', memory: false, network: false })
-    expect(body).not.toContain(systemMetricNames.memoryUtilization)
+    expect(body).not.toContain(metricCatalog.system.memoryUtilization.name)
     expect(samplesOf(body, NET)).toEqual([])
-    expect(samplesOf(body, systemMetricNames.filesystemUtilization)).toEqual([])
+    expect(samplesOf(body, metricCatalog.system.filesystemUtilization.name)).toEqual([])
     expect(samplesOf(body, 'instrumentation_errors_total')).toEqual([])
   })
 
-  it('counts a reading that fails at scrape time in instrumentation_errors_total and keeps the series', async () => {
+  it('counts readings that fail at scrape time, keeps the counter series and leaves the gauge out', async () => {
     const proc = await fakeProc({ eth0: [1000, 2000] })
     const metrics = fresh()
     collect({ metrics, procRoot: proc.root })
@@ -166,8 +167,9 @@ describe('collectSystemMetrics with fixture files', () => {
     await proc.remove('meminfo')
     const body = await scrape(metrics)
     expect(sampleValue(body, 'instrumentation_errors_total{component="system"}')).toBe(2)
+    // A counter that vanished and came back would read as a reset; a stale gauge would mislead.
     expect(bytes(body, 'eth0', 'receive')).toBe(1000)
-    expect(sampleValue(body, systemMetricNames.memoryUtilization)).toBe(0.75)
+    expect(samplesOf(body, metricCatalog.system.memoryUtilization.name)).toEqual([])
   })
 
   it('removes its collectors and series on close', async () => {
@@ -177,9 +179,9 @@ describe('collectSystemMetrics with fixture files', () => {
     await scrape(metrics)
     handle.close()
     const body = await scrape(metrics)
-    expect(body).not.toContain(systemMetricNames.cpuUtilization)
-    expect(body).not.toContain(systemMetricNames.memoryUtilization)
-    expect(samplesOf(body, systemMetricNames.filesystemUtilization)).toEqual([])
+    expect(body).not.toContain(metricCatalog.system.cpuUtilization.name)
+    expect(body).not.toContain(metricCatalog.system.memoryUtilization.name)
+    expect(samplesOf(body, metricCatalog.system.filesystemUtilization.name)).toEqual([])
     expect(samplesOf(body, NET)).toEqual([])
     expect(Object.hasOwn(metrics.counter({ name: NET, help: 'x', labelNames: ['device', 'direction'] }), 'collect')).toBe(false)
   })
@@ -194,7 +196,7 @@ describe('collectSystemMetrics with fixture files', () => {
     await proc.write('meminfo', meminfo(16_000_000, 8_000_000))
     await proc.write('net/dev', netDev({ eth0: [1200, 2000] }))
     const body = await scrape(metrics)
-    expect(sampleValue(body, systemMetricNames.memoryUtilization)).toBe(0.5)
+    expect(sampleValue(body, metricCatalog.system.memoryUtilization.name)).toBe(0.5)
     expect(bytes(body, 'eth0', 'receive')).toBe(1200)
   })
 
@@ -204,7 +206,7 @@ describe('collectSystemMetrics with fixture files', () => {
     collect({ metrics, procRoot: proc.root }).close()
     collect({ metrics, procRoot: proc.root })
     const body = await scrape(metrics)
-    expect(sampleValue(body, systemMetricNames.memoryUtilization)).toBe(0.75)
+    expect(sampleValue(body, metricCatalog.system.memoryUtilization.name)).toBe(0.75)
     expect(bytes(body, 'eth0', 'receive')).toBe(1000)
   })
 })
@@ -214,12 +216,26 @@ describe('options', () => {
     [{ filesystems: 'root' }, /option "filesystems" must be an array of at most 64 absolute paths \(got "root"\)/],
     [{ filesystems: ['data'] }, /option "filesystems" must be absolute paths \(got \["data"\]\)/],
     [{ networkDevices: ['eth0', 'a/b'] }, /option "networkDevices" must be device names .* \(got \["eth0","a\/b"\]\)/],
-    [{ maxNetworkDevices: 0 }, /option "maxNetworkDevices" must be a finite number from 1 to 1000 \(got 0\)/],
-    [{ maxNetworkDevices: 2.5 }, /option "maxNetworkDevices" must be a whole number \(got 2.5\)/],
+    [{ maxNetworkDevices: 0 }, /option "maxNetworkDevices" must be a whole number from 1 to 1000 \(got 0\)/],
+    [{ maxNetworkDevices: 2.5 }, /option "maxNetworkDevices" must be a whole number from 1 to 1000 \(got 2.5\)/],
     [{ procRoot: '' }, /option "procRoot" must be a non-empty string \(got ""\)/],
     [{ metrics: {} }, /option "metrics" must be the object createMetrics\(\) returns/],
+    [{ filesystem: ['/'] }, /option "filesystem" must be one of the options \(metrics, prefix, filesystems, /],
   ])('rejects %j at setup with an error naming the option', (options, message) => {
     expect(() => collectSystemMetrics(options as SystemMetricsOptions)).toThrow(TypeError)
     expect(() => collectSystemMetrics(options as SystemMetricsOptions)).toThrow(message)
+  })
+
+  it('rejects a prefix that is not the prefix of metrics', () => {
+    const metrics = createMetrics({ registry: new Registry(), prefix: 'app_' })
+    expect(() => collectSystemMetrics({ metrics, prefix: 'other_' })).toThrow(/option "prefix" must be the prefix of "metrics" \("app_"\), or left out \(got "other_"\)/)
+  })
+
+  it('accepts prefix when it is the prefix of metrics', async () => {
+    const proc = await fakeProc({ eth0: [1000, 2000] })
+    const metrics = createMetrics({ registry: new Registry(), prefix: 'app_' })
+    collect({ metrics, prefix: 'app_', procRoot: proc.root })
+    expect(bytes(await scrape(metrics), 'eth0', 'receive')).toBeUndefined()
+    expect(sampleValue(await scrape(metrics), `app_${NET}{device="eth0",direction="receive"}`)).toBe(1000)
   })
 })

@@ -6,7 +6,8 @@ import { Worker } from 'node:worker_threads'
 import { Registry } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMetrics, type Metrics } from '@intervai/metrics-core'
-import { collectSystemMetrics, systemMetricNames, type SystemMetricsHandle, type SystemMetricsOptions } from '../src/index.js'
+import { metricCatalog } from '@intervai/metrics-catalog'
+import { collectSystemMetrics, type SystemMetricsHandle, type SystemMetricsOptions } from '../src/index.js'
 import { sampleValue } from './fixtures.js'
 
 // These tests compare with this machine's own figures, so they need Linux.
@@ -44,7 +45,7 @@ describe.runIf(linux)('system readings agree with the machine', () => {
     collect(metrics, { filesystems: ['/'] })
     const stats = async (): Promise<string> => JSON.stringify(await statfs('/'))
     const { figure, result } = await whileStable(stats, async () => {
-      const value = sampleValue(await scrape(metrics), `${systemMetricNames.filesystemUtilization}{mountpoint="/"}`)
+      const value = sampleValue(await scrape(metrics), `${metricCatalog.system.filesystemUtilization.name}{mountpoint="/"}`)
       const { stdout } = await run('df', ['-P', '/'])
       return { value, df: (stdout.trim().split('\n')[1] as string).trim().split(/\s+/) }
     })
@@ -62,7 +63,7 @@ describe.runIf(linux)('system readings agree with the machine', () => {
     collect(metrics, { filesystems: [], cgroupRoot: '/nonexistent' })
     const { figure, result } = await whileStable(
       () => readFile('/proc/meminfo', 'utf8'),
-      async () => sampleValue(await scrape(metrics), systemMetricNames.memoryUtilization),
+      async () => sampleValue(await scrape(metrics), metricCatalog.system.memoryUtilization.name),
     )
     const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(figure)?.[1])
     expect(result).toBe(1 - kb('MemAvailable') / kb('MemTotal'))
@@ -71,7 +72,7 @@ describe.runIf(linux)('system readings agree with the machine', () => {
   it('counts at least the bytes sent over 127.0.0.1 on the loopback device, both ways', async () => {
     const metrics = fresh()
     collect(metrics, { filesystems: [], networkDevices: ['lo'] })
-    const series = (direction: string) => `${systemMetricNames.networkIo}{device="lo",direction="${direction}"}`
+    const series = (direction: string) => `${metricCatalog.system.networkIo.name}{device="lo",direction="${direction}"}`
     const payload = Buffer.alloc(1024 * 1024, 7)
     let received = 0
     const server = createServer((socket) => {
@@ -105,7 +106,7 @@ describe.runIf(linux)('system readings agree with the machine', () => {
     await scrape(metrics)
     const busy = new Worker('const end = Date.now() + 1000; while (Date.now() < end);', { eval: true })
     await new Promise((resolve) => busy.once('exit', resolve))
-    const value = sampleValue(await scrape(metrics), systemMetricNames.cpuUtilization) as number
+    const value = sampleValue(await scrape(metrics), metricCatalog.system.cpuUtilization.name) as number
     const end = procStatTimes(await readFile('/proc/stat', 'utf8'))
     // One of `cores` cores was busy for the whole window; other processes can only add to it.
     expect(value).toBeGreaterThanOrEqual(0.9 / start.cores)

@@ -5,7 +5,7 @@ import websocket from '@fastify/websocket'
 import Fastify from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { wsFailureReasons } from '@intervai/metrics-catalog'
-import { fastifyWebSocketMetrics } from '../src/index.js'
+import { fastifyWebSocketMetrics } from '../src/fastify-entry.js'
 import { connect, freshMetrics, rawUpgrade, scrape, until, upgradeHeaders } from './support.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
