@@ -212,7 +212,7 @@ describe('the example service under a scripted scenario', () => {
     expect(sumOf(samples, 'pg_pool_errors_total')).toBe(0)
     expect(sumOf(samples, 'pg_pool_connections', { state: 'used' })).toBe(0)
     expect(sumOf(samples, 'pg_pool_waiting_requests')).toBe(0)
-    expect(seriesOf(samples, 'pg_pool_max_connections')).toEqual({ 'pool=main': 10, 'pool=quota': 2 })
+    expect(seriesOf(samples, 'pg_pool_max_connections')).toEqual({ 'pool=main': 10, 'pool=quota': 4 })
   })
 
   it('counts the rate-limited quota and the streams quota checked in app code', () => {

@@ -77,8 +77,9 @@ describe.skipIf(prometheusBinary === undefined)('the status page of a fleet, rea
     const data = await waitFor('the fleet page to show the scraped totals and draw every chart', async () => {
       await new Promise((resolve) => setTimeout(resolve, 1000))
       const d = await fleetData()
-      const stat = d.groups.find((g) => g.id === 'api')?.stats.find((s) => s.id === 'api.requests')?.value
-      return stat === requests && CHARTS.every((id) => drawnIn(d, id)) ? d : undefined
+      const statOf = (id: string): number | null | undefined => d.groups.flatMap((g) => g.stats).find((s) => s.id === id)?.value
+      const scraped = statOf('api.requests') === requests && statOf('websocket.opened') === sumOf(scrape, 'ws_connections_opened_total')
+      return scraped && CHARTS.every((id) => drawnIn(d, id)) ? d : undefined
     }, 30_000, 200)
     expect(data.source).toBe('prometheus')
     expect(data.error).toBeUndefined()
