@@ -13,7 +13,7 @@ export interface ExpressHttpMetricsOptions extends HttpMetricsOptions {}
 /** The parts of an Express request the middleware reads (Express 4 and 5). */
 export interface ExpressLikeRequest extends IncomingMessage {
   /** The matched route, set by Express's router. */
-  route?: { path?: unknown }
+  route?: { path?: unknown; methods?: Record<string, boolean | undefined> }
   /** The text the mount paths of the routers the request is in matched. */
   baseUrl?: string
 }
@@ -63,10 +63,23 @@ function isOwnRoute(app: ExpressApp | undefined, route: object): boolean {
  */
 function fallbackRoute(http: HttpMetrics, req: AppRequest): RouteRecorder {
   const route = req.route
-  if (route === undefined || route === null || route.path === undefined) return http.route(httpLabels.unmatchedRoute)
+  if (route === undefined || route === null || route.path === undefined || !handlesMethod(route, req.method)) return http.route(httpLabels.unmatchedRoute)
   const text = String(route.path)
   const mounted = (req.baseUrl !== undefined && req.baseUrl !== '') || !isOwnRoute(req.app, route)
   return http.route(mounted ? MOUNTED + text : text)
+}
+
+/**
+ * Whether the route has a handler for the method. The router enters a route for HEAD when it
+ * has none (router/index.js tries GET's), and leaves `req.route` set when nothing ran: that
+ * request matched no route. `route.methods` is the route's own record of its handlers, in
+ * Express 4 and 5; a route without one is taken as handling everything.
+ */
+function handlesMethod(route: { methods?: Record<string, boolean | undefined> }, method: string | undefined): boolean {
+  const methods = route.methods
+  if (methods === undefined || methods === null || typeof methods !== 'object' || methods._all === true) return true
+  const name = (method ?? '').toLowerCase()
+  return methods[name] === true || (name === 'head' && methods.get === true)
 }
 
 /**

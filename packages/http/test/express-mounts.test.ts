@@ -343,6 +343,41 @@ describe('expressHttpMetrics with mounted routers (Express 5)', () => {
     expect(await routeLabels(metrics)).toEqual([UNMATCHED_ROUTE])
   })
 
+  it.each([
+    ['Express 5', express],
+    ['Express 4', express4 as unknown as ExpressFactory],
+  ])('records HEAD to a route with no GET handler (%s answers 404) under __unmatched, and HEAD to a GET route under its template', async (_name, factory) => {
+    const metrics = freshMetrics()
+    const base = await listen(
+      appWith(factory, metrics, (app) => {
+        app.post('/submit', (_req, res) => {
+          res.send('ok')
+        })
+        const tenant = factory.Router()
+        tenant.post('/sql', (_req, res) => {
+          res.send('ok')
+        })
+        tenant.get('/items/:id', (_req, res) => {
+          res.send('item')
+        })
+        app.use('/tenants/:t', tenant)
+      }),
+    )
+    const plan: Planned[] = []
+    for (let i = 0; i < 100; i++) {
+      plan.push({ method: 'HEAD', path: '/submit', route: UNMATCHED_ROUTE })
+      plan.push({ method: 'HEAD', path: `/tenants/t${i}/sql`, route: UNMATCHED_ROUTE })
+      plan.push({ method: 'HEAD', path: `/tenants/t${i}/items/${i}`, route: factory === express ? '/tenants/:t/items/:id' : '<mount>/items/:id' })
+    }
+    const tally = await sendAll(base, plan, 20)
+    await until(async () => sumOf(await scrape(metrics), COUNT) === 300)
+    expect(sorted(countsOf(await scrape(metrics)))).toEqual(sorted(tally))
+    expect(sorted(tally)).toEqual([
+      [`HEAD ${factory === express ? '/tenants/:t/items/:id' : '<mount>/items/:id'} 200`, 100],
+      [`HEAD ${UNMATCHED_ROUTE} 404`, 200],
+    ])
+  })
+
   it('records case variants of a mounted route under its template (Express matches case-insensitively)', async () => {
     const metrics = freshMetrics()
     const base = await listen(appWith(express, metrics, tenantRoutes(express)))
