@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './postgres.js'
-import { waitFor } from './wait.js'
+import { startServerProcess } from './server-process.js'
 
 /** An alert as Alertmanager's API v2 lists it. */
 export interface AlertmanagerAlert {
@@ -38,8 +37,9 @@ export async function startAlertmanager(binary: string, config: string): Promise
   await writeFile(join(dir, 'alertmanager.yml'), config)
   const port = await freePort()
   const address = `127.0.0.1:${port}`
-  let output = ''
-  const child: ChildProcess = spawn(
+  const url = `http://${address}`
+  const server = await startServerProcess(
+    'alertmanager',
     binary,
     [
       `--config.file=${join(dir, 'alertmanager.yml')}`,
@@ -48,28 +48,9 @@ export async function startAlertmanager(binary: string, config: string): Promise
       '--cluster.listen-address=',
       '--log.level=warn',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    url,
+    dir,
   )
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const url = `http://${address}`
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      process.kill(child.pid as number, 'SIGTERM')
-      await exited
-    }
-    await rm(dir, { recursive: true, force: true })
-  }
-  try {
-    await waitFor('alertmanager to be ready', async () => {
-      if (child.exitCode !== null) throw new Error(`alertmanager exited (${child.exitCode}): ${output}`)
-      return (await fetch(`${url}/-/ready`)).ok ? true : undefined
-    }, 20_000, 100)
-  } catch (error) {
-    await stop()
-    throw error
-  }
   return {
     url,
     address,
@@ -82,7 +63,7 @@ export async function startAlertmanager(binary: string, config: string): Promise
       const response = await fetch(`${url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) })
       if (!response.ok) throw new Error(`alertmanager POST /api/v2/alerts: ${response.status} ${await response.text()}`)
     },
-    output: () => output,
-    stop,
+    output: server.output,
+    stop: server.stop,
   }
 }

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './postgres.js'
-import { waitFor } from './wait.js'
+import { startServerProcess } from './server-process.js'
 
 /** A Prometheus server the test started on 127.0.0.1. */
 export interface TestPrometheus {
@@ -21,41 +20,17 @@ export async function startPrometheus(binary: string, config: (rulesFile: string
   await writeFile(join(dir, 'rules.yml'), rules)
   await writeFile(join(dir, 'prometheus.yml'), config(join(dir, 'rules.yml')))
   const port = await freePort()
-  let output = ''
-  const child: ChildProcess = spawn(
-    binary,
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const url = `http://127.0.0.1:${port}`
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      process.kill(child.pid as number, 'SIGTERM')
-      await exited
-    }
-    await rm(dir, { recursive: true, force: true })
-  }
-  try {
-    await waitFor('prometheus to be ready', async () => {
-      if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}): ${output}`)
-      return (await fetch(`${url}/-/ready`)).ok ? true : undefined
-    }, 20_000, 200)
-  } catch (error) {
-    await stop()
-    throw error
-  }
+  const server = await startServerProcess('prometheus', binary, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], url, dir)
   return {
     url,
-    pid: child.pid as number,
+    pid: server.pid,
     async api<T>(path: string) {
       const response = await fetch(`${url}/api/v1/${path}`)
       const body = (await response.json()) as { status: string; data: T; error?: string }
       if (body.status !== 'success') throw new Error(`prometheus /api/v1/${path}: ${body.error ?? response.status}`)
       return body.data
     },
-    stop,
+    stop: server.stop,
   }
 }
