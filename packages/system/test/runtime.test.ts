@@ -27,6 +27,14 @@ afterEach(() => {
   for (const handle of handles.splice(0)) handle.close()
 })
 
+/**
+ * Waits until `count()` reaches `target`: GC entries reach the observer asynchronously, later on
+ * a busy machine. Gives up after 10 s (the assertion after it then fails).
+ */
+async function delivered(count: () => Promise<number>, target: number): Promise<void> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline && (await count()) < target; ) await sleep(20)
+}
+
 function collect(options: RuntimeMetricsOptions): RuntimeMetricsHandle {
   const handle = collectRuntimeMetrics(options)
   handles.push(handle)
@@ -143,11 +151,10 @@ describe('collectRuntimeMetrics', () => {
     expect(held.length).toBe(25_000_000)
     held = undefined
     gc()
-    // GC entries reach the observer asynchronously.
-    await sleep(20)
-    const after = await scrape(metrics)
     const used = (p: Parsed): number => value(p, RUNTIME.heapUsed)
     const majors = (p: Parsed): number => valueOf(p, `${RUNTIME.gcDuration.name}_count`, { kind: 'major' }) as number
+    await delivered(async () => majors(await scrape(metrics)) - majors(before), 2)
+    const after = await scrape(metrics)
     console.log(`heap used ${(used(before) / 1e6).toFixed(0)} → ${(used(during) / 1e6).toFixed(0)} → ${(used(after) / 1e6).toFixed(0)} MB; major GCs ${majors(before)} → ${majors(after)}`)
     // 200 MB, give or take what else the collections freed or the scrapes made.
     expect(used(during) - used(before)).toBeGreaterThan(195_000_000)
@@ -169,7 +176,7 @@ describe('collectRuntimeMetrics', () => {
     const before = await majors()
     // Five full collections in one synchronous stretch reach the observer as one delivery.
     for (let i = 0; i < 5; i++) gc()
-    await sleep(20)
+    await delivered(async () => (await majors()) - before, 5)
     expect((await majors()) - before).toBe(5)
   })
 
