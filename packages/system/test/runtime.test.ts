@@ -119,9 +119,9 @@ describe('collectRuntimeMetrics', () => {
     expect(p99).toBeGreaterThan(0.25)
     expect(p99).toBeLessThan(1)
     expect(max).toBe(p99)
-    // Busy for 300 ms of the ~310 ms between the scrapes, plus whatever else ran.
+    // Busy for 300 ms of the ~310 ms between the scrapes (more on a busy machine, where the
+    // sleeps around the block stretch), plus whatever else ran.
     expect(elu).toBeGreaterThanOrEqual(300 / (elapsed + 10))
-    expect(elu).toBeGreaterThan(0.9)
     expect(elu).toBeLessThanOrEqual(1)
   })
 
@@ -233,7 +233,7 @@ describe('collectRuntimeMetrics closed', () => {
     expect(await maxAround(100)).toBeGreaterThan(0.08)
     const seen = await majors()
     gc()
-    await sleep(20)
+    await delivered(majors, seen + 1)
     expect(await majors()).toBeGreaterThan(seen)
 
     handle.close()
