@@ -1,24 +1,11 @@
 import express, { type ErrorRequestHandler, type Express } from 'express'
 import express4 from 'express4'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Metrics } from '@intervai/metrics-core'
 import { expressHttpMetrics, type ExpressHttpMetricsMiddleware } from '../src/express-entry.js'
-import { ACTIVE, COUNT, countsOf, ERRORS, freshMetrics, scrape, sendAll, sorted, sumOf, UNMATCHED_ROUTE, until, valueOf, type Planned } from './helpers.js'
+import { ACTIVE, closeServers, COUNT, countsOf, listenOn, ERRORS, freshMetrics, scrape, sendAll, sorted, sumOf, UNMATCHED_ROUTE, until, valueOf, type Planned } from './helpers.js'
 
-const servers: Server[] = []
-afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve())
-          server.closeAllConnections()
-        }),
-    ),
-  )
-})
+afterEach(closeServers)
 
 type ExpressFactory = typeof express
 
@@ -35,11 +22,7 @@ function appWith(factory: ExpressFactory, metrics: Metrics, routes: (app: Expres
 }
 
 async function listen(app: Express): Promise<string> {
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s))
-  })
-  servers.push(server)
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return (await listenOn(app)).base
 }
 
 /** `app.use('/tenants/:t', router)` with `/profile` and `/items/:id`, from `factory`. */

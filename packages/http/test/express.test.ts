@@ -1,11 +1,11 @@
 import express, { type Express } from 'express'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Metrics } from '@intervai/metrics-core'
 import { expressHttpMetrics } from '../src/express-entry.js'
 import {
   abortMidHandler,
+  closeServers,
+  listenOn,
   ACTIVE,
   COUNT,
   countsOf,
@@ -22,18 +22,7 @@ import {
   type Planned,
 } from './helpers.js'
 
-const servers: Server[] = []
-afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve())
-          server.closeAllConnections()
-        }),
-    ),
-  )
-})
+afterEach(closeServers)
 
 function appWith(metrics: Metrics, routes: (app: Express) => void): Express {
   const app = express()
@@ -46,14 +35,6 @@ function appWith(metrics: Metrics, routes: (app: Express) => void): Express {
   return app
 }
 
-async function listen(app: Express): Promise<{ base: string; port: number }> {
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s))
-  })
-  servers.push(server)
-  const port = (server.address() as AddressInfo).port
-  return { base: `http://127.0.0.1:${port}`, port }
-}
 
 function threeRoutes(app: Express): void {
   app.get('/users/:id', (req, res) => {
@@ -72,7 +53,7 @@ function threeRoutes(app: Express): void {
 describe('expressHttpMetrics on a listening server', () => {
   it('records exactly the statuses the client received for 10,000 requests at concurrency 100, and ends with 0 in flight', async () => {
     const metrics = freshMetrics()
-    const { base } = await listen(appWith(metrics, threeRoutes))
+    const { base } = await listenOn(appWith(metrics, threeRoutes))
     const plan: Planned[] = []
     for (let i = 0; i < 10_000; i++) {
       const kind = i % 10
@@ -97,7 +78,7 @@ describe('expressHttpMetrics on a listening server', () => {
   it('records each of 1,000 requests aborted mid-handler once, as 499, and ends with 0 in flight', async () => {
     const metrics = freshMetrics()
     const entered = new Rendezvous()
-    const { port } = await listen(
+    const { port } = await listenOn(
       appWith(metrics, (app) => {
         app.get('/slow/:id', (req, res) => {
           entered.arrive(req.params.id as string)
@@ -121,7 +102,7 @@ describe('expressHttpMetrics on a listening server', () => {
 
   it('records unmatched URLs and odd methods in a fixed set of series', async () => {
     const metrics = freshMetrics()
-    const { base } = await listen(appWith(metrics, threeRoutes))
+    const { base } = await listenOn(appWith(metrics, threeRoutes))
     const plan: Planned[] = []
     for (let i = 0; i < 1000; i++) plan.push({ method: 'GET', path: `/${Math.random().toString(36).slice(2)}/${i}`, route: UNMATCHED_ROUTE })
     for (const method of ['PROPFIND', 'PURGE', 'MKCOL', 'LOCK']) plan.push({ method, path: '/users/1', route: UNMATCHED_ROUTE })
@@ -140,7 +121,7 @@ describe('expressHttpMetrics on a listening server', () => {
 
   it('serves the metrics on /metrics without counting the scrapes', async () => {
     const metrics = freshMetrics()
-    const { base } = await listen(appWith(metrics, threeRoutes))
+    const { base } = await listenOn(appWith(metrics, threeRoutes))
     await (await fetch(`${base}/users/1`)).text()
     const response = await fetch(`${base}/metrics`)
     const body = await response.text()

@@ -1,5 +1,5 @@
-import { Agent, request as httpRequest } from 'node:http'
-import { connect } from 'node:net'
+import { Agent, createServer, request as httpRequest, type RequestListener, type Server } from 'node:http'
+import { connect, type AddressInfo } from 'node:net'
 import { Registry } from 'prom-client'
 import { httpLabels } from '@intervai/metrics-catalog'
 import { createMetrics, type Metrics } from '@intervai/metrics-core'
@@ -122,4 +122,28 @@ export class Rendezvous {
     void this.waitFor(id)
     this.waiting.get(id)?.()
   }
+}
+
+const servers: Server[] = []
+
+/** Serves `app` (an Express app, or any request listener) on a free port of 127.0.0.1 until `closeServers()`. */
+export async function listenOn(app: RequestListener): Promise<{ base: string; port: number }> {
+  const server = createServer(app)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  servers.push(server)
+  const port = (server.address() as AddressInfo).port
+  return { base: `http://127.0.0.1:${port}`, port }
+}
+
+/** Closes every server `listenOn` started, and their connections (for `afterEach`). */
+export async function closeServers(): Promise<void> {
+  await Promise.all(
+    servers.splice(0).map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeAllConnections()
+        }),
+    ),
+  )
 }
